@@ -1,0 +1,19 @@
+//! The database schema of Pyramid, one migration per file. Migrations are append-only:
+//! once one has landed on `main` it is never edited; change the schema with a new file.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_structure;
+mod m20261122_000002_providers_tokens_audit;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_structure::Migration),
+            Box::new(m20261122_000002_providers_tokens_audit::Migration),
+        ]
+    }
+}

@@ -1,0 +1,238 @@
+//! The `pyramid` command line: serve (the default), migrate, seed, schema, token.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+
+use crate::configuration::Settings;
+use crate::domain::ApiTokenId;
+use crate::domain::authz::Actor;
+use crate::error::AppError;
+use crate::services;
+use crate::startup::{self, Application};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pyramid",
+    version,
+    about = "Patient engagement networks: PPGs, District Groups and a Patients' Council"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the GraphQL server (the default). The database is created and migrated first.
+    Serve {
+        /// Load the demo pyramid first and print its API tokens.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Look at or change the database schema.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Load data.
+    Seed {
+        #[command(subcommand)]
+        what: SeedWhat,
+    },
+    /// Print the GraphQL schema (SDL), as committed in schema.graphql.
+    Schema,
+    /// Issue or revoke API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the newest migrations.
+    Down {
+        /// How many to roll back.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+        /// Roll back all of them (this deletes all data).
+        #[arg(long, conflicts_with = "steps")]
+        all: bool,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SeedWhat {
+    /// The demo pyramid of the reference area; prints one `role<TAB>token` line per role.
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Issue a token for a member and print it (it is shown only this once).
+    Create {
+        /// The member's id or e-mail address.
+        #[arg(long)]
+        member: String,
+        /// What the token is for.
+        #[arg(long, default_value = "command line")]
+        label: String,
+    },
+    /// Revoke a token by its id (as listed in the member's apiTokens).
+    Revoke {
+        /// The token's number, or its GraphQL id.
+        id: String,
+    },
+}
+
+/// Parses the command line, reporting a bad flag or environment variable in one line.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) if error.use_stderr() => {
+            let message = error.to_string();
+            let first = message.lines().next().unwrap_or("invalid arguments");
+            eprintln!("{first}");
+            return ExitCode::from(2);
+        }
+        Err(help) => {
+            let _ = help.print();
+            return ExitCode::SUCCESS;
+        }
+    };
+    init_tracing(&cli.settings.log);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: could not start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    startup::connect(&settings.database_url, Arc::new(AtomicU64::new(0))).await
+}
+
+/// Service errors at the command line: the same sentence a GraphQL client would see.
+fn cli_error(error: AppError) -> anyhow::Error {
+    error.log_if_internal();
+    anyhow::anyhow!("{} ({})", error.message(), error.code())
+}
+
+async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let tokens = services::demo::seed(db).await.map_err(cli_error)?;
+    for token in tokens {
+        println!("{}\t{}", token.role, token.secret);
+    }
+    Ok(())
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = cli.settings;
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => {
+            let app = Application::build(&settings).await?;
+            if demo {
+                seed_demo(app.db()).await?;
+            }
+            tracing::info!(
+                "Pyramid is listening on http://{}:{}/graphql (database: {})",
+                settings.listen.ip(),
+                app.port(),
+                settings.database_url
+            );
+            app.run_until_stopped().await.context("the server stopped")
+        }
+        Command::Migrate { action } => {
+            let db = database(&settings).await?;
+            match action {
+                MigrateAction::Up => startup::migrate(&db).await,
+                MigrateAction::Down { steps, all } => {
+                    Migrator::down(&db, if all { None } else { Some(steps) })
+                        .await
+                        .context("could not roll back")
+                }
+                MigrateAction::Status => {
+                    for migration in Migrator::get_migration_with_status(&db).await? {
+                        println!("{}\t{:?}", migration.name(), migration.status());
+                    }
+                    Ok(())
+                }
+            }
+        }
+        Command::Seed {
+            what: SeedWhat::Demo,
+        } => {
+            let db = database(&settings).await?;
+            startup::migrate(&db).await?;
+            seed_demo(&db).await
+        }
+        Command::Schema => {
+            print!("{}", crate::graphql::sdl());
+            Ok(())
+        }
+        Command::Token { action } => {
+            let db = database(&settings).await?;
+            startup::migrate(&db).await?;
+            match action {
+                TokenAction::Create { member, label } => {
+                    let member = services::members::find_by_id_or_email(&db, &member)
+                        .await
+                        .map_err(cli_error)?;
+                    let issued = services::tokens::create(&db, &Actor::System, member.id, &label)
+                        .await
+                        .map_err(cli_error)?;
+                    eprintln!(
+                        "Token {} for {} (shown once; keep it safe):",
+                        issued.token.id,
+                        member.name.as_str()
+                    );
+                    println!("{}", issued.secret);
+                    Ok(())
+                }
+                TokenAction::Revoke { id } => {
+                    let number = id.trim().parse::<i64>().ok().or_else(|| {
+                        crate::graphql::ids::decode_any(&id)
+                            .filter(|(kind, _)| *kind == crate::graphql::ids::NodeType::ApiToken)
+                            .map(|(_, n)| n)
+                    });
+                    let number = number.context("that is not a token id")?;
+                    services::tokens::revoke(&db, &Actor::System, ApiTokenId(number))
+                        .await
+                        .map_err(cli_error)?;
+                    eprintln!("Token {number} is revoked.");
+                    Ok(())
+                }
+            }
+        }
+    }
+}

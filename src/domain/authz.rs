@@ -1,0 +1,163 @@
+//! Who may do what. Every permission decision in Pyramid is one of these functions, called
+//! from the service layer with what it has loaded about the caller and the target.
+
+use super::{GroupId, MemberId};
+
+/// Whoever is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// No token: may see the public structure (group names and the hierarchy) only.
+    Anonymous,
+    /// A member, identified by an API token or a linked chat account.
+    Member(Principal),
+    /// The operator at the command line (`pyramid seed`, `pyramid token create`).
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub member_id: MemberId,
+    pub administrator: bool,
+    pub commissioner: bool,
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Nobody is signed in, and the action needs somebody.
+    Unauthenticated,
+    /// The caller is known but this is not theirs to do; the sentence says what would be.
+    Forbidden(&'static str),
+}
+
+impl Actor {
+    pub fn member_id(&self) -> Option<MemberId> {
+        match self {
+            Actor::Member(p) => Some(p.member_id),
+            _ => None,
+        }
+    }
+
+    fn is_administrator(&self) -> bool {
+        match self {
+            Actor::System => true,
+            Actor::Member(p) => p.administrator,
+            Actor::Anonymous => false,
+        }
+    }
+
+    /// Sees everything: administrators, commissioners and the operator.
+    pub fn sees_everything(&self) -> bool {
+        match self {
+            Actor::System => true,
+            Actor::Member(p) => p.administrator || p.commissioner,
+            Actor::Anonymous => false,
+        }
+    }
+}
+
+/// Anything beyond the public structure needs a signed-in caller.
+pub fn may_see_people(actor: &Actor) -> Result<(), Refusal> {
+    match actor {
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        _ => Ok(()),
+    }
+}
+
+/// A member's e-mail address is seen by the member and by administrators.
+pub fn may_see_email(actor: &Actor, member: MemberId) -> bool {
+    actor.is_administrator() || actor.member_id() == Some(member)
+}
+
+/// Groups, providers and organisation-wide roles are set up by administrators only.
+pub fn may_manage_structure(actor: &Actor) -> Result<(), Refusal> {
+    match actor {
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        _ if actor.is_administrator() => Ok(()),
+        _ => Err(Refusal::Forbidden(
+            "Only an administrator can change the groups, providers and organisation-wide roles.",
+        )),
+    }
+}
+
+/// Memberships (and nominations, which are memberships of the receiving group) of a group
+/// are managed by administrators and by the officers (secretary, chair) of that group or of
+/// any group above it: a district secretary manages the district and its PPGs.
+///
+/// `officer_of` lists the groups where the caller is a current officer; `target_path` is the
+/// target group followed by its ancestors.
+pub fn may_manage_memberships(
+    actor: &Actor,
+    officer_of: &[GroupId],
+    target_path: &[GroupId],
+) -> Result<(), Refusal> {
+    match actor {
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        _ if actor.is_administrator() => Ok(()),
+        _ if target_path.iter().any(|g| officer_of.contains(g)) => Ok(()),
+        _ => Err(Refusal::Forbidden(
+            "Only an administrator, or the secretary or chair of this group or a group above it, can change its members.",
+        )),
+    }
+}
+
+/// A member manages their own API tokens; administrators manage anyone's.
+pub fn may_manage_tokens(actor: &Actor, owner: MemberId) -> Result<(), Refusal> {
+    match actor {
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        _ if actor.is_administrator() || actor.member_id() == Some(owner) => Ok(()),
+        _ => Err(Refusal::Forbidden(
+            "You can only manage your own API tokens.",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(administrator: bool, commissioner: bool) -> Actor {
+        Actor::Member(Principal {
+            member_id: MemberId(7),
+            administrator,
+            commissioner,
+        })
+    }
+
+    #[test]
+    fn structure_is_for_administrators() {
+        assert_eq!(
+            may_manage_structure(&Actor::Anonymous),
+            Err(Refusal::Unauthenticated)
+        );
+        assert!(matches!(
+            may_manage_structure(&member(false, true)),
+            Err(Refusal::Forbidden(_))
+        ));
+        assert!(may_manage_structure(&member(true, false)).is_ok());
+        assert!(may_manage_structure(&Actor::System).is_ok());
+    }
+
+    #[test]
+    fn officers_manage_their_group_and_the_groups_below() {
+        let (ppg, district, council) = (GroupId(3), GroupId(2), GroupId(1));
+        let ppg_path = [ppg, district, council];
+        let district_path = [district, council];
+        let officer = member(false, false);
+        assert!(may_manage_memberships(&officer, &[district], &ppg_path).is_ok());
+        assert!(may_manage_memberships(&officer, &[district], &district_path).is_ok());
+        assert!(may_manage_memberships(&officer, &[ppg], &district_path).is_err());
+        assert!(may_manage_memberships(&officer, &[], &ppg_path).is_err());
+        assert!(may_manage_memberships(&member(true, false), &[], &ppg_path).is_ok());
+        // A commissioner sees everything but does not run groups.
+        assert!(may_manage_memberships(&member(false, true), &[], &ppg_path).is_err());
+    }
+
+    #[test]
+    fn emails_are_private() {
+        assert!(may_see_email(&member(false, false), MemberId(7)));
+        assert!(!may_see_email(&member(false, false), MemberId(8)));
+        assert!(may_see_email(&member(true, false), MemberId(8)));
+        assert!(!may_see_email(&Actor::Anonymous, MemberId(8)));
+    }
+}

@@ -1,0 +1,28 @@
+//! Typed ids, so that a group id can never be passed where a member id is meant.
+
+macro_rules! typed_id {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )*};
+}
+
+typed_id!(
+    /// A PPG, District Group or Patients' Council.
+    GroupId,
+    /// A person known to Pyramid.
+    MemberId,
+    /// A person's term in a role in a group (including a nomination as representative).
+    MembershipId,
+    /// An organisation or service that delivers care.
+    ProviderId,
+    /// A bearer token for the API.
+    ApiTokenId,
+);

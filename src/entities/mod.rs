@@ -1,0 +1,9 @@
+//! sea-orm entities: one module per table. The schema itself is created by `migrations/`.
+//! Kinds and roles are stored as the domain's upper-case names.
+
+pub mod api_token;
+pub mod audit_event;
+pub mod group;
+pub mod member;
+pub mod membership;
+pub mod provider;

@@ -1,0 +1,136 @@
+//! The one error type users see. Each variant has a stable code (`extensions.code` in
+//! GraphQL) and a sentence a volunteer can act on. Internal causes are logged with context
+//! by the transport that reports the error and are never shown to the caller.
+
+use std::sync::Arc;
+
+use crate::domain::{InvalidInput, authz::Refusal};
+
+///
+/// It deliberately does not implement `Display`: transports render it with [`AppError::message`]
+/// and [`AppError::code`], so an error can never reach a client without its code.
+#[derive(Debug, Clone)]
+pub enum AppError {
+    /// No token was given and the action needs one.
+    Unauthenticated,
+    /// A token was given but is unknown or revoked.
+    InvalidToken,
+    Forbidden(String),
+    NotFound(String),
+    BadUserInput {
+        field: String,
+        message: String,
+    },
+    Conflict(String),
+    Internal(Arc<anyhow::Error>),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// The stable code clients can match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated | AppError::InvalidToken => "UNAUTHENTICATED",
+            AppError::Forbidden(_) => "FORBIDDEN",
+            AppError::NotFound(_) => "NOT_FOUND",
+            AppError::BadUserInput { .. } => "BAD_USER_INPUT",
+            AppError::Conflict(_) => "CONFLICT",
+            AppError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The sentence shown to the user.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::Unauthenticated => {
+                "You need to sign in with an API token to do this.".to_owned()
+            }
+            AppError::InvalidToken => {
+                "Your API token was not recognised: it may have been revoked or mistyped. Ask your administrator for a new one.".to_owned()
+            }
+            AppError::Forbidden(m) | AppError::NotFound(m) | AppError::Conflict(m) => m.clone(),
+            AppError::BadUserInput { message, .. } => message.clone(),
+            AppError::Internal(_) => "Something went wrong on our side and nothing was changed. Please try again in a moment.".to_owned(),
+        }
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::BadUserInput { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        AppError::NotFound(format!(
+            "There is no {what} with that id, or you cannot see it."
+        ))
+    }
+
+    pub fn internal(error: impl Into<anyhow::Error>, context: &'static str) -> Self {
+        AppError::Internal(Arc::new(error.into().context(context)))
+    }
+
+    /// Writes internal causes to the log; the caller sees only the code and sentence.
+    pub fn log_if_internal(&self) {
+        if let AppError::Internal(cause) = self {
+            tracing::error!(error = ?cause, "internal error");
+        }
+    }
+}
+
+impl From<InvalidInput> for AppError {
+    fn from(error: InvalidInput) -> Self {
+        AppError::BadUserInput {
+            field: error.field.to_owned(),
+            message: error.message,
+        }
+    }
+}
+
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Unauthenticated => AppError::Unauthenticated,
+            Refusal::Forbidden(why) => AppError::Forbidden(why.to_owned()),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        AppError::internal(error, "database error")
+    }
+}
+
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(error: sea_orm::TransactionError<AppError>) -> Self {
+        match error {
+            sea_orm::TransactionError::Connection(e) => e.into(),
+            sea_orm::TransactionError::Transaction(e) => e,
+        }
+    }
+}
+
+/// Turns a unique-constraint violation into the error a user can act on, where it happens
+/// (a duplicate practice code is a field error, not an internal one).
+pub trait OnConstraint<T> {
+    fn on_unique_violation(self, error: impl FnOnce() -> AppError) -> AppResult<T>;
+}
+
+impl<T> OnConstraint<T> for Result<T, sea_orm::DbErr> {
+    fn on_unique_violation(self, error: impl FnOnce() -> AppError) -> AppResult<T> {
+        self.map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => error(),
+            _ => e.into(),
+        })
+    }
+}

@@ -1,0 +1,103 @@
+//! Batch loaders: every relation reached from a list goes through one of these, so a page of
+//! fifty groups costs one statement for all their parents, not fifty. Built per request,
+//! because what a caller may load depends on who they are.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::DatabaseConnection;
+
+use crate::domain::authz::Actor;
+use crate::domain::group::Group;
+use crate::domain::member::{Member, Membership};
+use crate::domain::provider::Provider;
+use crate::domain::{GroupId, MemberId, ProviderId};
+use crate::error::AppError;
+use crate::services;
+
+pub struct Loaders {
+    pub groups: DataLoader<GroupLoader>,
+    pub members: DataLoader<MemberLoader>,
+    pub providers: DataLoader<ProviderLoader>,
+    pub representatives: DataLoader<RepresentativesLoader>,
+    pub memberships_of_member: DataLoader<MembershipsOfMemberLoader>,
+}
+
+impl Loaders {
+    pub fn new(db: DatabaseConnection, actor: Actor) -> Self {
+        let source = || Source {
+            db: db.clone(),
+            actor: actor.clone(),
+        };
+        Self {
+            groups: DataLoader::new(GroupLoader(source()), tokio::spawn),
+            members: DataLoader::new(MemberLoader(source()), tokio::spawn),
+            providers: DataLoader::new(ProviderLoader(source()), tokio::spawn),
+            representatives: DataLoader::new(RepresentativesLoader(source()), tokio::spawn),
+            memberships_of_member: DataLoader::new(
+                MembershipsOfMemberLoader(source()),
+                tokio::spawn,
+            ),
+        }
+    }
+}
+
+pub struct Source {
+    db: DatabaseConnection,
+    actor: Actor,
+}
+
+pub struct GroupLoader(Source);
+pub struct MemberLoader(Source);
+pub struct ProviderLoader(Source);
+pub struct RepresentativesLoader(Source);
+pub struct MembershipsOfMemberLoader(Source);
+
+impl Loader<GroupId> for GroupLoader {
+    type Value = Group;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[GroupId]) -> Result<HashMap<GroupId, Group>, AppError> {
+        services::groups::get_many(&self.0.db, keys).await
+    }
+}
+
+impl Loader<MemberId> for MemberLoader {
+    type Value = Member;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[MemberId]) -> Result<HashMap<MemberId, Member>, AppError> {
+        services::members::get_many(&self.0.db, &self.0.actor, keys).await
+    }
+}
+
+impl Loader<ProviderId> for ProviderLoader {
+    type Value = Provider;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[ProviderId]) -> Result<HashMap<ProviderId, Provider>, AppError> {
+        services::providers::get_many(&self.0.db, keys).await
+    }
+}
+
+impl Loader<GroupId> for RepresentativesLoader {
+    type Value = Vec<Membership>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[GroupId]) -> Result<HashMap<GroupId, Vec<Membership>>, AppError> {
+        services::members::current_representatives(&self.0.db, &self.0.actor, keys).await
+    }
+}
+
+/// All of a member's memberships, ended ones included.
+impl Loader<MemberId> for MembershipsOfMemberLoader {
+    type Value = Vec<Membership>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[MemberId],
+    ) -> Result<HashMap<MemberId, Vec<Membership>>, AppError> {
+        services::members::memberships_of_members(&self.0.db, &self.0.actor, keys, true).await
+    }
+}

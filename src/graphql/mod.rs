@@ -1,0 +1,74 @@
+//! The GraphQL API: schema, object types, queries, mutations, loaders and pagination.
+//! Resolvers are thin: they decode ids and input, call one service function, and wrap the
+//! result. Permission checks and rules live in `services/` and `domain/`.
+
+mod errors;
+pub mod ids;
+mod loaders;
+mod mutation;
+mod pagination;
+mod query;
+mod types;
+
+use async_graphql::{Context, EmptySubscription, Schema};
+use sea_orm::DatabaseConnection;
+
+use crate::domain::authz::Actor;
+pub use loaders::Loaders;
+
+pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+
+/// How deep and how large a query may be: enough for the dashboards people build, not enough
+/// to ask the database for the whole country in one request.
+const MAX_DEPTH: usize = 12;
+const MAX_COMPLEXITY: usize = 5_000;
+
+pub fn build_schema(
+    db: DatabaseConnection,
+    metrics: impl async_graphql::extensions::ExtensionFactory,
+) -> AppSchema {
+    Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
+        .data(db)
+        .extension(metrics)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .finish()
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    let schema =
+        Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription).finish();
+    schema.sdl()
+}
+
+/// What every resolver of one request needs: who is asking and the request's batch loaders.
+pub struct RequestContext {
+    pub actor: Actor,
+    pub loaders: Loaders,
+}
+
+impl RequestContext {
+    pub fn new(db: DatabaseConnection, actor: Actor) -> Self {
+        Self {
+            loaders: Loaders::new(db, actor.clone()),
+            actor,
+        }
+    }
+}
+
+pub(crate) fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+    ctx.data_unchecked::<DatabaseConnection>()
+}
+
+pub(crate) fn request<'a>(ctx: &Context<'a>) -> &'a RequestContext {
+    ctx.data_unchecked::<RequestContext>()
+}
+
+pub(crate) fn actor<'a>(ctx: &Context<'a>) -> &'a Actor {
+    &request(ctx).actor
+}
+
+pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
+    &request(ctx).loaders
+}

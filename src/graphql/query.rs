@@ -1,0 +1,110 @@
+//! Entry points for reading.
+
+use async_graphql::{Context, ID, Object, Result};
+
+use super::ids::{self, NodeType};
+use super::pagination::{self, IdConnection};
+use super::types::{GroupKind, GroupNode, MemberNode, MembershipNode, Node, ProviderNode};
+use super::{actor, db, loaders};
+use crate::domain::{GroupId, MemberId, MembershipId, ProviderId};
+use crate::error::AppError;
+use crate::services::{self, groups::GroupFilter};
+
+pub struct QueryRoot;
+
+#[Object]
+impl QueryRoot {
+    /// Fetches anything by its global id; `null` when there is nothing to see there.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        let Some((kind, number)) = ids::decode_any(&id) else {
+            return Err(AppError::bad_input("id", "This is not an id Pyramid gave out.").into());
+        };
+        let loaders = loaders(ctx);
+        Ok(match kind {
+            NodeType::Group => loaders
+                .groups
+                .load_one(GroupId(number))
+                .await?
+                .map(|g| Node::Group(GroupNode(g))),
+            NodeType::Member => loaders
+                .members
+                .load_one(MemberId(number))
+                .await?
+                .map(|m| Node::Member(MemberNode(m))),
+            NodeType::Membership => {
+                services::members::get_memberships(db(ctx), actor(ctx), &[MembershipId(number)])
+                    .await?
+                    .into_values()
+                    .next()
+                    .map(|m| Node::Membership(MembershipNode(m)))
+            }
+            NodeType::Provider => loaders
+                .providers
+                .load_one(ProviderId(number))
+                .await?
+                .map(|p| Node::Provider(ProviderNode(p))),
+            NodeType::ApiToken => None,
+        })
+    }
+
+    /// The member whose API token made this request; `null` without a token.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<MemberNode>> {
+        Ok(services::members::me(db(ctx), actor(ctx))
+            .await?
+            .map(MemberNode))
+    }
+
+    /// Groups, optionally of one kind or under one parent, in the order they were created.
+    async fn groups(
+        &self,
+        ctx: &Context<'_>,
+        kind: Option<GroupKind>,
+        parent_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<GroupNode>> {
+        let request = pagination::page_request(first, after)?;
+        let filter = GroupFilter {
+            kind: kind.map(Into::into),
+            parent_id: parent_id
+                .map(|id| ids::decode(NodeType::Group, &id, "parentId").map(GroupId))
+                .transpose()?,
+        };
+        let page = services::groups::list(db(ctx), filter, request).await?;
+        Ok(pagination::connection(page, request, |g| g.id.0, GroupNode))
+    }
+
+    /// Everyone known to Pyramid (signed-in callers only).
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<MemberNode>> {
+        let request = pagination::page_request(first, after)?;
+        let page = services::members::list(db(ctx), actor(ctx), request).await?;
+        Ok(pagination::connection(
+            page,
+            request,
+            |m| m.id.0,
+            MemberNode,
+        ))
+    }
+
+    /// The register of providers: organisations (their services hang under each).
+    async fn providers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<ProviderNode>> {
+        let request = pagination::page_request(first, after)?;
+        let page = services::providers::list(db(ctx), None, request).await?;
+        Ok(pagination::connection(
+            page,
+            request,
+            |p| p.id.0,
+            ProviderNode,
+        ))
+    }
+}

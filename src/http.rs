@@ -1,0 +1,119 @@
+//! HTTP routes: `/graphql` (GraphiQL on GET, queries on POST), `/healthz` and `/metrics`.
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{ErrorExtensionValues, ServerError};
+use async_graphql_poem::{GraphQLRequest, GraphQLResponse};
+use poem::http::{HeaderMap, StatusCode, header};
+use poem::web::{Data, Html, Redirect};
+use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
+
+use crate::domain::authz::Actor;
+use crate::error::AppError;
+use crate::graphql::RequestContext;
+use crate::services;
+use crate::startup::{AppState, database_is_up};
+
+pub fn routes(state: AppState) -> impl Endpoint {
+    let metrics = state.metrics.clone();
+    Route::new()
+        .at("/", get(index))
+        .at("/graphql", get(graphiql).post(graphql))
+        .at("/healthz", get(healthz))
+        .at("/metrics", get(metrics_text))
+        .data(state)
+        .before(move |request| {
+            metrics.record_http_request();
+            async move { Ok(request) }
+        })
+}
+
+#[handler]
+fn index() -> Redirect {
+    Redirect::see_other("/graphql")
+}
+
+#[handler]
+fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("Pyramid")
+            .finish(),
+    )
+}
+
+/// The caller named by the `Authorization: Bearer <token>` header; anonymous without one.
+async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Actor, AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Actor::Anonymous);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .ok_or(AppError::InvalidToken)?;
+    services::tokens::authenticate(&state.db, token).await
+}
+
+#[handler]
+async fn graphql(
+    Data(state): Data<&AppState>,
+    headers: &HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let mut response = match caller(state, headers).await {
+        Ok(actor) => {
+            let context = RequestContext::new(state.db.clone(), actor);
+            state.schema.execute(request.0.data(context)).await
+        }
+        Err(error) => {
+            error.log_if_internal();
+            let mut server_error = ServerError::new(error.message(), None);
+            let mut extensions = ErrorExtensionValues::default();
+            extensions.set("code", error.code());
+            server_error.extensions = Some(extensions);
+            async_graphql::Response::from_errors(vec![server_error])
+        }
+    };
+    for error in &mut response.errors {
+        give_code(error);
+    }
+    response.into()
+}
+
+/// Errors raised by the GraphQL engine itself (a query that does not parse or does not fit
+/// the schema, an argument of the wrong type) get codes too, so every error has one.
+fn give_code(error: &mut ServerError) {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        let code = if error.path.is_empty() {
+            "GRAPHQL_VALIDATION_FAILED"
+        } else {
+            "BAD_USER_INPUT"
+        };
+        extensions.set("code", code);
+    }
+}
+
+#[handler]
+async fn healthz(Data(state): Data<&AppState>) -> Response {
+    if database_is_up(&state.db).await {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        tracing::warn!("health check: the database does not answer");
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+    }
+}
+
+#[handler]
+fn metrics_text(Data(state): Data<&AppState>) -> Response {
+    state
+        .metrics
+        .render()
+        .with_content_type("text/plain; version=0.0.4")
+        .into_response()
+}

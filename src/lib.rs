@@ -1,0 +1,13 @@
+//! Pyramid: a patient engagement network for NHS-style pyramid models. See ARCHITECTURE.md
+//! for the layers and the rules between them.
+
+pub mod cli;
+pub mod configuration;
+pub mod domain;
+pub mod entities;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod metrics;
+pub mod services;
+pub mod startup;

@@ -1,0 +1,239 @@
+//! Setting up the pyramid and looking at it: creating and changing groups, listing them,
+//! following a group to its parent, children and ancestors. The structure is public.
+
+use std::collections::HashMap;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
+};
+use serde_json::json;
+
+use super::audit::{self, Subject};
+use crate::domain::GroupId;
+use crate::domain::authz::{self, Actor};
+use crate::domain::group::{self, Group, GroupKind, GroupName, PracticeCode};
+use crate::domain::page::{Page, PageRequest};
+use crate::entities::group as db;
+use crate::error::{AppError, AppResult, OnConstraint};
+
+pub struct NewGroup {
+    pub kind: GroupKind,
+    pub name: String,
+    pub parent_id: Option<GroupId>,
+    pub practice_code: Option<String>,
+}
+
+/// A change to a group; `None` leaves a field as it is. A group's kind never changes.
+#[derive(Default)]
+pub struct GroupChanges {
+    pub name: Option<String>,
+    pub parent_id: Option<GroupId>,
+    pub practice_code: Option<String>,
+}
+
+#[derive(Default, Clone, Copy)]
+pub struct GroupFilter {
+    pub kind: Option<GroupKind>,
+    pub parent_id: Option<GroupId>,
+}
+
+pub(crate) fn from_model(model: db::Model) -> AppResult<Group> {
+    let kind = GroupKind::from_db(&model.kind)
+        .ok_or_else(|| super::corrupt("groups", model.id, "kind"))?;
+    let name =
+        GroupName::parse(&model.name).map_err(|_| super::corrupt("groups", model.id, "name"))?;
+    let practice_code = model
+        .practice_code
+        .as_deref()
+        .map(PracticeCode::parse)
+        .transpose()
+        .map_err(|_| super::corrupt("groups", model.id, "practice code"))?;
+    Ok(Group {
+        id: GroupId(model.id),
+        kind,
+        name,
+        parent_id: model.parent_id.map(GroupId),
+        practice_code,
+    })
+}
+
+fn duplicate_practice_code(code: Option<&PracticeCode>) -> AppError {
+    let code = code.map(PracticeCode::as_str).unwrap_or("with this code");
+    AppError::bad_input(
+        "practiceCode",
+        format!("Practice {code} already has a PPG in Pyramid: each practice has one."),
+    )
+}
+
+/// Loads a group or says it does not exist.
+pub async fn get(conn: &impl ConnectionTrait, id: GroupId) -> AppResult<Group> {
+    db::Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .map(from_model)
+        .transpose()?
+        .ok_or_else(|| AppError::not_found("group"))
+}
+
+/// Loads many groups at once (for batched look-ups of parents).
+pub async fn get_many(
+    conn: &impl ConnectionTrait,
+    ids: &[GroupId],
+) -> AppResult<HashMap<GroupId, Group>> {
+    let models = db::Entity::find()
+        .filter(db::Column::Id.is_in(ids.iter().map(|id| id.0)))
+        .all(conn)
+        .await?;
+    models
+        .into_iter()
+        .map(|m| from_model(m).map(|g| (g.id, g)))
+        .collect()
+}
+
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    filter: GroupFilter,
+    page: PageRequest,
+) -> AppResult<Page<Group>> {
+    let mut query = db::Entity::find();
+    if let Some(kind) = filter.kind {
+        query = query.filter(db::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(parent) = filter.parent_id {
+        query = query.filter(db::Column::ParentId.eq(parent.0));
+    }
+    let rows = super::keyset_page(query, db::Column::Id, page)
+        .all(conn)
+        .await?;
+    let groups = rows.into_iter().map(from_model).collect::<AppResult<_>>()?;
+    Ok(Page::from_overfetch(groups, page))
+}
+
+/// The groups above this one, nearest first (a PPG's district, then the council).
+pub async fn ancestors(conn: &impl ConnectionTrait, id: GroupId) -> AppResult<Vec<Group>> {
+    let mut ancestors = Vec::new();
+    let mut next = get(conn, id).await?.parent_id;
+    while let Some(parent_id) = next {
+        let parent = get(conn, parent_id).await?;
+        next = parent.parent_id;
+        ancestors.push(parent);
+        // The kinds' parent rule keeps the pyramid three tiers high; stop rather than loop
+        // forever if the stored data were ever changed behind Pyramid's back.
+        if ancestors.len() > GroupKind::ALL.len() {
+            return Err(super::corrupt("groups", id.0, "parent chain"));
+        }
+    }
+    Ok(ancestors)
+}
+
+/// The group's id followed by its ancestors' ids: what authorisation rules look along.
+pub async fn path(conn: &impl ConnectionTrait, id: GroupId) -> AppResult<Vec<GroupId>> {
+    let mut path = vec![id];
+    path.extend(ancestors(conn, id).await?.into_iter().map(|g| g.id));
+    Ok(path)
+}
+
+async fn parent_kind(
+    conn: &impl ConnectionTrait,
+    parent_id: Option<GroupId>,
+) -> AppResult<Option<GroupKind>> {
+    match parent_id {
+        None => Ok(None),
+        Some(id) => match get(conn, id).await {
+            Ok(parent) => Ok(Some(parent.kind)),
+            Err(AppError::NotFound(_)) => Err(AppError::bad_input(
+                "parentId",
+                "The parent group does not exist.",
+            )),
+            Err(e) => Err(e),
+        },
+    }
+}
+
+pub async fn create(db: &DatabaseConnection, actor: &Actor, input: NewGroup) -> AppResult<Group> {
+    authz::may_manage_structure(actor)?;
+    let name = GroupName::parse(&input.name)?;
+    let practice_code = input
+        .practice_code
+        .as_deref()
+        .map(PracticeCode::parse)
+        .transpose()?;
+    let txn = db.begin().await?;
+    let parent = parent_kind(&txn, input.parent_id).await?;
+    group::check_group(input.kind, parent, practice_code.as_ref())?;
+    let now = super::now();
+    let model = db::ActiveModel {
+        kind: Set(input.kind.as_str().to_owned()),
+        name: Set(name.as_str().to_owned()),
+        parent_id: Set(input.parent_id.map(|p| p.0)),
+        practice_code: Set(practice_code.as_ref().map(|c| c.as_str().to_owned())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .on_unique_violation(|| duplicate_practice_code(practice_code.as_ref()))?;
+    audit::record(
+        &txn,
+        actor,
+        "group.created",
+        Subject::Group(model.id),
+        json!({ "kind": model.kind, "name": model.name, "parent_id": model.parent_id, "practice_code": model.practice_code }),
+    )
+    .await?;
+    txn.commit().await?;
+    from_model(model)
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: GroupId,
+    changes: GroupChanges,
+) -> AppResult<Group> {
+    authz::may_manage_structure(actor)?;
+    let name = changes.name.as_deref().map(GroupName::parse).transpose()?;
+    let practice_code = changes
+        .practice_code
+        .as_deref()
+        .map(PracticeCode::parse)
+        .transpose()?;
+    let txn = db.begin().await?;
+    let current = get(&txn, id).await?;
+    let parent_id = changes.parent_id.or(current.parent_id);
+    let parent = parent_kind(&txn, parent_id).await?;
+    group::check_group(
+        current.kind,
+        parent,
+        practice_code.as_ref().or(current.practice_code.as_ref()),
+    )?;
+    let mut model: db::ActiveModel = db::Entity::find_by_id(id.0)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("group"))?
+        .into();
+    if let Some(name) = &name {
+        model.name = Set(name.as_str().to_owned());
+    }
+    model.parent_id = Set(parent_id.map(|p| p.0));
+    if let Some(code) = &practice_code {
+        model.practice_code = Set(Some(code.as_str().to_owned()));
+    }
+    model.updated_at = Set(super::now());
+    let model = model
+        .update(&txn)
+        .await
+        .on_unique_violation(|| duplicate_practice_code(practice_code.as_ref()))?;
+    audit::record(
+        &txn,
+        actor,
+        "group.updated",
+        Subject::Group(model.id),
+        json!({ "name": model.name, "parent_id": model.parent_id, "practice_code": model.practice_code }),
+    )
+    .await?;
+    txn.commit().await?;
+    from_model(model)
+}

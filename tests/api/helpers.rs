@@ -1,0 +1,318 @@
+//! Spawns the real application on port 0 with a fresh database per test: a temporary SQLite
+//! file, or, when `PYRAMID_TEST_DATABASE_URL` names a PostgreSQL server, a new database on it
+//! that is dropped when the test ends.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use pyramid::configuration::{DatabaseUrl, Settings};
+use pyramid::domain::authz::Actor;
+use pyramid::domain::group::GroupKind;
+use pyramid::domain::member::Role;
+use pyramid::domain::{GroupId, MemberId};
+use pyramid::services::{self, groups, members};
+use pyramid::startup::Application;
+use rand::Rng;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+
+/// A database made for one test, removed afterwards.
+pub struct TestDatabase {
+    pub url: DatabaseUrl,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    SqliteFile(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub async fn create() -> TestDatabase {
+        let suffix: u64 = rand::rng().random();
+        match std::env::var("PYRAMID_TEST_DATABASE_URL") {
+            Ok(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("pyramid_test_{suffix:x}");
+                let admin = sea_orm::Database::connect(admin_url.as_str())
+                    .await
+                    .expect("PYRAMID_TEST_DATABASE_URL does not connect");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("could not create a test database");
+                let (base, _) = admin_url
+                    .rsplit_once('/')
+                    .expect("a database URL has a path");
+                TestDatabase {
+                    url: DatabaseUrl::new(format!("{base}/{name}")).unwrap(),
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
+            }
+            _ => {
+                let path = std::env::temp_dir().join(format!("pyramid-test-{suffix:x}.db"));
+                TestDatabase {
+                    url: DatabaseUrl::new(format!("sqlite://{}?mode=rwc", path.display())).unwrap(),
+                    cleanup: Cleanup::SqliteFile(path),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime; use a thread with its own.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    runtime.block_on(async {
+                        if let Ok(admin) = sea_orm::Database::connect(admin_url.as_str()).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
+                                .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: DatabaseConnection,
+    statements: Arc<AtomicU64>,
+    client: reqwest::Client,
+    /// Kept so the database lives as long as the app.
+    _database: TestDatabase,
+}
+
+/// A GraphQL response, split into data and errors.
+#[derive(Debug)]
+pub struct Gql {
+    pub data: Value,
+    pub errors: Vec<Value>,
+}
+
+impl Gql {
+    /// The data, asserting there were no errors.
+    #[track_caller]
+    pub fn ok(self) -> Value {
+        assert!(
+            self.errors.is_empty(),
+            "unexpected errors: {:#?}",
+            self.errors
+        );
+        self.data
+    }
+
+    /// The code of the only error, asserting there was exactly one.
+    #[track_caller]
+    pub fn code(&self) -> &str {
+        assert_eq!(
+            self.errors.len(),
+            1,
+            "expected one error, got {:#?}",
+            self.errors
+        );
+        self.errors[0]["extensions"]["code"]
+            .as_str()
+            .expect("every error carries extensions.code")
+    }
+
+    #[track_caller]
+    pub fn field(&self) -> &str {
+        self.errors[0]["extensions"]["field"].as_str().unwrap_or("")
+    }
+
+    #[track_caller]
+    pub fn message(&self) -> &str {
+        self.errors[0]["message"].as_str().unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let database = TestDatabase::create().await;
+        Self::spawn_on(database).await
+    }
+
+    pub async fn spawn_on(database: TestDatabase) -> TestApp {
+        let settings = Settings {
+            database_url: database.url.clone(),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            log: "warn".into(),
+        };
+        let app = Application::build(&settings).await.expect("the app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.db().clone();
+        let statements = app.statement_counter();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            db,
+            statements,
+            client: reqwest::Client::new(),
+            _database: database,
+        }
+    }
+
+    pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let body: Value = request
+            .send()
+            .await
+            .expect("the server answers")
+            .json()
+            .await
+            .expect("GraphQL answers JSON");
+        Gql {
+            data: body["data"].clone(),
+            errors: body["errors"].as_array().cloned().unwrap_or_default(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// SQL statements run so far.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::SeqCst)
+    }
+
+    /// Issues a token for a member directly through the service.
+    pub async fn token_for(&self, member: MemberId) -> String {
+        services::tokens::create(&self.db, &Actor::System, member, "test")
+            .await
+            .expect("token")
+            .secret
+    }
+}
+
+/// Global ids as GraphQL shows them.
+pub fn gid(kind: &str, id: i64) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
+}
+
+/// A small pyramid for tests: a council, two districts with two PPGs each, and people in
+/// each role with tokens.
+pub struct Pyramid {
+    pub council: GroupId,
+    pub districts: [GroupId; 2],
+    /// `ppgs[d]` are the PPGs of `districts[d]`.
+    pub ppgs: [[GroupId; 2]; 2],
+    pub admin: Person,
+    pub commissioner: Person,
+    /// Secretary of `districts[0]`.
+    pub district_secretary: Person,
+    /// A plain member of `ppgs[0][0]`.
+    pub ppg_member: Person,
+    /// Another plain member of `ppgs[0][0]`.
+    pub other_member: Person,
+    /// Chair of `ppgs[0][0]`.
+    pub ppg_chair: Person,
+}
+
+pub struct Person {
+    pub id: MemberId,
+    pub token: String,
+}
+
+impl Person {
+    pub fn gid(&self) -> String {
+        gid("Member", self.id.0)
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        Some(&self.token)
+    }
+}
+
+impl Pyramid {
+    pub async fn build(app: &TestApp) -> Pyramid {
+        let db = &app.db;
+        let system = Actor::System;
+        let group = |kind, name: &str, parent: Option<GroupId>, code: Option<&str>| {
+            let new = groups::NewGroup {
+                kind,
+                name: name.into(),
+                parent_id: parent,
+                practice_code: code.map(Into::into),
+            };
+            async move { groups::create(db, &Actor::System, new).await.unwrap().id }
+        };
+        let council = group(GroupKind::Council, "Council", None, None).await;
+        let d0 = group(GroupKind::District, "North", Some(council), None).await;
+        let d1 = group(GroupKind::District, "South", Some(council), None).await;
+        let p00 = group(GroupKind::Ppg, "North A", Some(d0), Some("A00001")).await;
+        let p01 = group(GroupKind::Ppg, "North B", Some(d0), Some("A00002")).await;
+        let p10 = group(GroupKind::Ppg, "South A", Some(d1), Some("A00003")).await;
+        let p11 = group(GroupKind::Ppg, "South B", Some(d1), Some("A00004")).await;
+
+        let person_in = async |name: &str, group: GroupId, role: Role| {
+            let add = members::AddMember {
+                group_id: group,
+                member: members::MemberRef::New {
+                    name: name.into(),
+                    email: Some(format!("{}@test.example", name.replace(' ', "."))),
+                },
+                role,
+                since: None,
+            };
+            let membership = members::add_member(db, &system, add).await.unwrap();
+            let id = membership.member_id;
+            Person {
+                id,
+                token: app.token_for(id).await,
+            }
+        };
+        let admin = person_in("Admin", council, Role::Staff).await;
+        members::set_organisation_roles(db, &system, admin.id, Some(true), None)
+            .await
+            .unwrap();
+        let commissioner = person_in("Commissioner", council, Role::Staff).await;
+        members::set_organisation_roles(db, &system, commissioner.id, None, Some(true))
+            .await
+            .unwrap();
+        let district_secretary = person_in("North Secretary", d0, Role::Secretary).await;
+        let ppg_member = person_in("Pat Member", p00, Role::Member).await;
+        let other_member = person_in("Sam Member", p00, Role::Member).await;
+        let ppg_chair = person_in("Chris Chair", p00, Role::Chair).await;
+        Pyramid {
+            council,
+            districts: [d0, d1],
+            ppgs: [[p00, p01], [p10, p11]],
+            admin,
+            commissioner,
+            district_secretary,
+            ppg_member,
+            other_member,
+            ppg_chair,
+        }
+    }
+}

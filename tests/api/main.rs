@@ -1,0 +1,14 @@
+//! Pyramid's integration tests: one binary, the real server on port 0, a fresh database per
+//! test (SQLite by default; PostgreSQL when PYRAMID_TEST_DATABASE_URL is set).
+
+mod authorisation;
+mod bad_input;
+mod cli;
+mod helpers;
+mod hierarchy;
+mod migrations;
+mod nominations;
+mod observability;
+mod pagination;
+mod schema;
+mod statements;
