@@ -7,6 +7,7 @@ pub mod ids;
 pub mod member;
 pub mod page;
 pub mod provider;
+pub mod redaction;
 
 pub use ids::*;
 
