@@ -6,6 +6,7 @@ pub mod configuration;
 pub mod domain;
 pub mod entities;
 pub mod error;
+pub mod feed;
 pub mod graphql;
 pub mod http;
 pub mod metrics;

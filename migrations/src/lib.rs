@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_structure;
 mod m20261122_000002_providers_tokens_audit;
+mod m20261122_000003_items;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_structure::Migration),
             Box::new(m20261122_000002_providers_tokens_audit::Migration),
+            Box::new(m20261122_000003_items::Migration),
         ]
     }
 }

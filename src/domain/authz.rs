@@ -1,6 +1,7 @@
 //! Who may do what. Every permission decision in Pyramid is one of these functions, called
 //! from the service layer with what it has loaded about the caller and the target.
 
+use super::member::Role;
 use super::{GroupId, MemberId};
 
 /// Whoever is asking.
@@ -19,6 +20,17 @@ pub struct Principal {
     pub member_id: MemberId,
     pub administrator: bool,
     pub commissioner: bool,
+    /// The member's current memberships, loaded with the member when they authenticate, so
+    /// that permission decisions in one request need no further look-ups.
+    pub seats: Vec<Seat>,
+}
+
+/// A current membership: a role in a group, and for a representative the group represented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seat {
+    pub group: GroupId,
+    pub role: Role,
+    pub represents: Option<GroupId>,
 }
 
 /// Why a request was refused.
@@ -38,7 +50,28 @@ impl Actor {
         }
     }
 
-    fn is_administrator(&self) -> bool {
+    /// The caller's current memberships (none for anonymous callers and the operator).
+    pub fn seats(&self) -> &[Seat] {
+        match self {
+            Actor::Member(p) => &p.seats,
+            _ => &[],
+        }
+    }
+
+    /// The groups where the caller is a current officer (secretary or chair).
+    pub fn officer_of(&self) -> Vec<GroupId> {
+        self.seats()
+            .iter()
+            .filter(|s| s.role.is_officer())
+            .map(|s| s.group)
+            .collect()
+    }
+
+    pub fn is_commissioner(&self) -> bool {
+        matches!(self, Actor::Member(p) if p.commissioner)
+    }
+
+    pub(crate) fn is_administrator(&self) -> bool {
         match self {
             Actor::System => true,
             Actor::Member(p) => p.administrator,
@@ -121,6 +154,7 @@ mod tests {
             member_id: MemberId(7),
             administrator,
             commissioner,
+            seats: vec![],
         })
     }
 

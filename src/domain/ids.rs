@@ -25,4 +25,10 @@ typed_id!(
     ProviderId,
     /// A bearer token for the API.
     ApiTokenId,
+    /// A piece of soft intelligence, concern, suggestion, compliment or question.
+    ItemId,
+    /// One step in an item's trail.
+    ItemEventId,
+    /// A group's meeting.
+    MeetingId,
 );

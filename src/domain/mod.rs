@@ -4,6 +4,7 @@
 pub mod authz;
 pub mod group;
 pub mod ids;
+pub mod item;
 pub mod member;
 pub mod page;
 pub mod provider;

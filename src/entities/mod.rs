@@ -4,6 +4,12 @@
 pub mod api_token;
 pub mod audit_event;
 pub mod group;
+pub mod item;
+pub mod item_event;
+pub mod item_group;
+pub mod item_theme;
+pub mod meeting;
 pub mod member;
 pub mod membership;
+pub mod outbox;
 pub mod provider;

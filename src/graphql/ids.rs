@@ -16,15 +16,17 @@ pub enum NodeType {
     Membership,
     Provider,
     ApiToken,
+    Item,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 5] = [
+    const ALL: [NodeType; 6] = [
         NodeType::Group,
         NodeType::Member,
         NodeType::Membership,
         NodeType::Provider,
         NodeType::ApiToken,
+        NodeType::Item,
     ];
 
     fn name(self) -> &'static str {
@@ -34,6 +36,7 @@ impl NodeType {
             NodeType::Membership => "Membership",
             NodeType::Provider => "Provider",
             NodeType::ApiToken => "ApiToken",
+            NodeType::Item => "Item",
         }
     }
 }

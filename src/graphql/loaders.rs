@@ -9,9 +9,10 @@ use sea_orm::DatabaseConnection;
 
 use crate::domain::authz::Actor;
 use crate::domain::group::Group;
+use crate::domain::item::{Item, ItemEvent};
 use crate::domain::member::{Member, Membership};
 use crate::domain::provider::Provider;
-use crate::domain::{GroupId, MemberId, ProviderId};
+use crate::domain::{GroupId, ItemEventId, ItemId, MemberId, ProviderId};
 use crate::error::AppError;
 use crate::services;
 
@@ -21,6 +22,11 @@ pub struct Loaders {
     pub providers: DataLoader<ProviderLoader>,
     pub representatives: DataLoader<RepresentativesLoader>,
     pub memberships_of_member: DataLoader<MembershipsOfMemberLoader>,
+    pub items: DataLoader<ItemLoader>,
+    pub item_events: DataLoader<ItemEventsLoader>,
+    pub event_by_id: DataLoader<EventByIdLoader>,
+    pub followers: DataLoader<FollowersLoader>,
+    pub themes: DataLoader<ThemesLoader>,
 }
 
 impl Loaders {
@@ -38,6 +44,11 @@ impl Loaders {
                 MembershipsOfMemberLoader(source()),
                 tokio::spawn,
             ),
+            items: DataLoader::new(ItemLoader(source()), tokio::spawn),
+            item_events: DataLoader::new(ItemEventsLoader(source()), tokio::spawn),
+            event_by_id: DataLoader::new(EventByIdLoader(source()), tokio::spawn),
+            followers: DataLoader::new(FollowersLoader(source()), tokio::spawn),
+            themes: DataLoader::new(ThemesLoader(source()), tokio::spawn),
         }
     }
 }
@@ -52,6 +63,12 @@ pub struct MemberLoader(Source);
 pub struct ProviderLoader(Source);
 pub struct RepresentativesLoader(Source);
 pub struct MembershipsOfMemberLoader(Source);
+pub struct ItemLoader(Source);
+/// An item's trail. Only reached from an item the caller could already load.
+pub struct ItemEventsLoader(Source);
+pub struct EventByIdLoader(Source);
+pub struct FollowersLoader(Source);
+pub struct ThemesLoader(Source);
 
 impl Loader<GroupId> for GroupLoader {
     type Value = Group;
@@ -99,5 +116,53 @@ impl Loader<MemberId> for MembershipsOfMemberLoader {
         keys: &[MemberId],
     ) -> Result<HashMap<MemberId, Vec<Membership>>, AppError> {
         services::members::memberships_of_members(&self.0.db, &self.0.actor, keys, true).await
+    }
+}
+
+impl Loader<ItemId> for ItemLoader {
+    type Value = Item;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[ItemId]) -> Result<HashMap<ItemId, Item>, AppError> {
+        services::items::get_many(&self.0.db, &self.0.actor, keys).await
+    }
+}
+
+impl Loader<ItemId> for ItemEventsLoader {
+    type Value = Vec<ItemEvent>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[ItemId]) -> Result<HashMap<ItemId, Vec<ItemEvent>>, AppError> {
+        services::items::events_of(&self.0.db, keys).await
+    }
+}
+
+impl Loader<ItemEventId> for EventByIdLoader {
+    type Value = ItemEvent;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[ItemEventId],
+    ) -> Result<HashMap<ItemEventId, ItemEvent>, AppError> {
+        services::items::events_by_id(&self.0.db, keys).await
+    }
+}
+
+impl Loader<ItemId> for FollowersLoader {
+    type Value = Vec<Item>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[ItemId]) -> Result<HashMap<ItemId, Vec<Item>>, AppError> {
+        services::items::followers_of(&self.0.db, &self.0.actor, keys).await
+    }
+}
+
+impl Loader<ItemId> for ThemesLoader {
+    type Value = Vec<String>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[ItemId]) -> Result<HashMap<ItemId, Vec<String>>, AppError> {
+        services::items::themes_of(&self.0.db, keys).await
     }
 }

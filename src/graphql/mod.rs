@@ -4,19 +4,29 @@
 
 mod errors;
 pub mod ids;
+mod items;
 mod loaders;
 mod mutation;
 mod pagination;
 mod query;
 mod types;
 
-use async_graphql::{Context, EmptySubscription, Schema};
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::domain::authz::Actor;
 pub use loaders::Loaders;
 
-pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(query::StructureQuery, items::ItemQuery);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(mutation::StructureMutation, items::ItemMutation);
+
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(items::ItemSubscription);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// How deep and how large a query may be: enough for the dashboards people build, not enough
 /// to ask the database for the whole country in one request.
@@ -27,18 +37,27 @@ pub fn build_schema(
     db: DatabaseConnection,
     metrics: impl async_graphql::extensions::ExtensionFactory,
 ) -> AppSchema {
-    Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
-        .data(db)
-        .extension(metrics)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .finish()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    )
+    .data(db)
+    .data(crate::feed::EventFeed::default())
+    .extension(metrics)
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .finish()
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    let schema =
-        Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription).finish();
+    let schema = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    )
+    .finish();
     schema.sdl()
 }
 

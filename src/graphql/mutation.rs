@@ -14,7 +14,8 @@ use crate::domain::{ApiTokenId, GroupId, MemberId, MembershipId, ProviderId};
 use crate::error::AppError;
 use crate::services::{self, groups, members, providers};
 
-pub struct MutationRoot;
+#[derive(Default)]
+pub struct StructureMutation;
 
 fn group_id(id: &ID, field: &'static str) -> Result<GroupId, AppError> {
     ids::decode(NodeType::Group, id, field).map(GroupId)
@@ -203,7 +204,7 @@ pub struct RevokeApiTokenPayload {
 }
 
 #[Object]
-impl MutationRoot {
+impl StructureMutation {
     /// Adds a group to the pyramid (administrators).
     async fn create_group(
         &self,

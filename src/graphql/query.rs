@@ -10,10 +10,11 @@ use crate::domain::{GroupId, MemberId, MembershipId, ProviderId};
 use crate::error::AppError;
 use crate::services::{self, groups::GroupFilter};
 
-pub struct QueryRoot;
+#[derive(Default)]
+pub struct StructureQuery;
 
 #[Object]
-impl QueryRoot {
+impl StructureQuery {
     /// Fetches anything by its global id; `null` when there is nothing to see there.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
         let Some((kind, number)) = ids::decode_any(&id) else {
@@ -43,6 +44,11 @@ impl QueryRoot {
                 .load_one(ProviderId(number))
                 .await?
                 .map(|p| Node::Provider(ProviderNode(p))),
+            NodeType::Item => loaders
+                .items
+                .load_one(crate::domain::ItemId(number))
+                .await?
+                .map(|i| Node::Item(super::items::ItemNode(i))),
             NodeType::ApiToken => None,
         })
     }

@@ -62,6 +62,7 @@ pub enum Node {
     Member(MemberNode),
     Membership(MembershipNode),
     Provider(ProviderNode),
+    Item(super::items::ItemNode),
 }
 
 pub struct GroupNode(pub Group);

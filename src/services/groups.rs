@@ -237,3 +237,25 @@ pub async fn update(
     txn.commit().await?;
     from_model(model)
 }
+
+/// Every group below this one (children and their children).
+pub async fn descendants(conn: &impl ConnectionTrait, id: GroupId) -> AppResult<Vec<GroupId>> {
+    let mut found = Vec::new();
+    let mut frontier = vec![id.0];
+    // The pyramid is three tiers high: at most two levels below any group.
+    for _ in 0..2 {
+        if frontier.is_empty() {
+            break;
+        }
+        let children: Vec<i64> = db::Entity::find()
+            .filter(db::Column::ParentId.is_in(frontier))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|g| g.id)
+            .collect();
+        found.extend(children.iter().map(|c| GroupId(*c)));
+        frontier = children;
+    }
+    Ok(found)
+}

@@ -152,38 +152,14 @@ pub async fn find_by_id_or_email(conn: &impl ConnectionTrait, key: &str) -> AppR
         .ok_or_else(|| AppError::NotFound(format!("There is no member '{key}'.")))
 }
 
-/// The groups where a member is a current officer (secretary or chair).
-async fn officer_of(conn: &impl ConnectionTrait, member: MemberId) -> AppResult<Vec<GroupId>> {
-    let officer_roles = Role::ALL
-        .into_iter()
-        .filter(|r| r.is_officer())
-        .map(Role::as_str);
-    Ok(membership_db::Entity::find()
-        .filter(membership_db::Column::MemberId.eq(member.0))
-        .filter(membership_db::Column::Until.is_null())
-        .filter(membership_db::Column::Role.is_in(officer_roles))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|m| GroupId(m.group_id))
-        .collect())
-}
-
 /// Checks that the caller may manage the memberships of `group`.
 async fn check_may_manage(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     group: GroupId,
 ) -> AppResult<()> {
-    // Administrators and anonymous callers are decided without looking anything up.
-    let officer_of = match actor.member_id() {
-        Some(member) if authz::may_manage_structure(actor).is_err() => {
-            officer_of(conn, member).await?
-        }
-        _ => Vec::new(),
-    };
     let path = groups::path(conn, group).await?;
-    authz::may_manage_memberships(actor, &officer_of, &path)?;
+    authz::may_manage_memberships(actor, &actor.officer_of(), &path)?;
     Ok(())
 }
 

@@ -6,7 +6,9 @@
 pub mod audit;
 pub mod demo;
 pub mod groups;
+pub mod items;
 pub mod members;
+pub mod outbox;
 pub mod providers;
 pub mod tokens;
 

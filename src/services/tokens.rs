@@ -13,9 +13,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, Subject};
-use super::members;
-use crate::domain::authz::{self, Actor, Principal};
-use crate::domain::{ApiTokenId, MemberId, parse_text};
+use crate::domain::authz::{self, Actor, Principal, Seat};
+use crate::domain::member::Role;
+use crate::domain::{ApiTokenId, GroupId, MemberId, parse_text};
 use crate::entities::{api_token as db, member as member_db};
 use crate::error::{AppError, AppResult};
 
@@ -166,29 +166,68 @@ pub async fn list(
         .collect())
 }
 
-/// Turns a bearer token into the caller it belongs to. One statement.
+/// Turns a bearer token into the caller it belongs to, with their current memberships.
+/// One statement: the token's member joined to their current memberships.
 pub async fn authenticate(conn: &impl ConnectionTrait, secret: &str) -> AppResult<Actor> {
-    let invalid = || AppError::InvalidToken;
+    use crate::entities::membership as ms;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+
     if !secret.starts_with(PREFIX) {
-        return Err(invalid());
+        return Err(AppError::InvalidToken);
     }
-    let found = db::Entity::find()
-        .filter(db::Column::TokenHash.eq(hash(secret)))
-        .filter(db::Column::RevokedAt.is_null())
-        .find_also_related(member_db::Entity)
-        .one(conn)
-        .await?;
-    match found {
-        Some((_, Some(member))) => {
-            let member = members::member_from_model(member)?;
-            Ok(Actor::Member(Principal {
-                member_id: member.id,
-                administrator: member.administrator,
-                commissioner: member.commissioner,
-            }))
+    let query = Query::select()
+        .expr_as(
+            Expr::col((member_db::Entity, member_db::Column::Id)),
+            Alias::new("member_id"),
+        )
+        .column((member_db::Entity, member_db::Column::Administrator))
+        .column((member_db::Entity, member_db::Column::Commissioner))
+        .column((ms::Entity, ms::Column::GroupId))
+        .column((ms::Entity, ms::Column::Role))
+        .column((ms::Entity, ms::Column::RepresentsGroupId))
+        .from(db::Entity)
+        .join(
+            JoinType::InnerJoin,
+            member_db::Entity,
+            Expr::col((member_db::Entity, member_db::Column::Id))
+                .equals((db::Entity, db::Column::MemberId)),
+        )
+        .join(
+            JoinType::LeftJoin,
+            ms::Entity,
+            Expr::col((ms::Entity, ms::Column::MemberId))
+                .equals((member_db::Entity, member_db::Column::Id))
+                .and(Expr::col((ms::Entity, ms::Column::Until)).is_null()),
+        )
+        .and_where(Expr::col((db::Entity, db::Column::TokenHash)).eq(hash(secret)))
+        .and_where(Expr::col((db::Entity, db::Column::RevokedAt)).is_null())
+        .to_owned();
+    let rows = conn.query_all(&query).await?;
+    let Some(first) = rows.first() else {
+        return Err(AppError::InvalidToken);
+    };
+    let mut principal = Principal {
+        member_id: MemberId(first.try_get("", "member_id")?),
+        administrator: first.try_get("", "administrator")?,
+        commissioner: first.try_get("", "commissioner")?,
+        seats: Vec::new(),
+    };
+    for row in &rows {
+        let group: Option<i64> = row.try_get("", "group_id")?;
+        let role: Option<String> = row.try_get("", "role")?;
+        if let (Some(group), Some(role)) = (group, role) {
+            let role =
+                Role::from_db(&role).ok_or_else(|| super::corrupt("memberships", group, "role"))?;
+            principal.seats.push(Seat {
+                group: GroupId(group),
+                role,
+                represents: row
+                    .try_get::<Option<i64>>("", "represents_group_id")?
+                    .map(GroupId),
+            });
         }
-        _ => Err(invalid()),
     }
+    Ok(Actor::Member(principal))
 }
 
 #[cfg(test)]

@@ -1,0 +1,39 @@
+use sea_orm::entity::prelude::*;
+
+/// An item. `title` and `body` are stored already redacted. `latest_event_id` is kept on the
+/// row so that dashboards need no per-item look-up of the trail.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "items")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub reference: String,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub provider_id: Option<i64>,
+    pub provider_name: Option<String>,
+    pub experienced_on: Option<Date>,
+    pub sentiment: String,
+    pub information_source: String,
+    pub raised_with_pals: bool,
+    pub raised_as_complaint: bool,
+    pub safety_concern: bool,
+    pub origin_group_id: i64,
+    pub current_group_id: i64,
+    pub status: String,
+    pub submitter_id: i64,
+    pub channel: String,
+    pub idempotency_key: Option<String>,
+    pub lead_item_id: Option<i64>,
+    pub latest_event_id: Option<i64>,
+    pub referred_at: Option<DateTimeUtc>,
+    pub responded_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

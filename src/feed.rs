@@ -1,0 +1,174 @@
+//! The live feed of item events behind the `itemEvents` subscription. Each subscriber follows
+//! the committed `item_events` table itself, so the feed is right whichever server instance
+//! wrote an event (several instances can share one PostgreSQL), and nothing runs while nobody
+//! is subscribed.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use futures_util::Stream;
+use sea_orm::DatabaseConnection;
+
+use crate::domain::GroupId;
+use crate::domain::authz::Actor;
+use crate::domain::item::ItemEvent;
+use crate::services::items;
+
+/// How often a subscriber looks for new events, and how long it waits for an id that was
+/// handed out but not yet committed (PostgreSQL can commit ids out of order) before deciding
+/// its transaction rolled back.
+#[derive(Clone)]
+pub struct EventFeed {
+    pub interval: Duration,
+    pub gap_patience: Duration,
+}
+
+impl Default for EventFeed {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_millis(250),
+            gap_patience: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Which event ids a subscriber has seen: everything up to `watermark`, plus `seen` above it.
+struct Position {
+    watermark: i64,
+    seen: BTreeSet<i64>,
+    gap_since: Option<Instant>,
+}
+
+impl Position {
+    /// Records an id; true when it is new.
+    fn accept(&mut self, id: i64) -> bool {
+        id > self.watermark && self.seen.insert(id)
+    }
+
+    /// Moves the watermark over every id seen without a gap, and over a gap that has stayed
+    /// open longer than `patience` (an id from a transaction that rolled back).
+    fn settle(&mut self, now: Instant, patience: Duration) {
+        loop {
+            while self.seen.remove(&(self.watermark + 1)) {
+                self.watermark += 1;
+            }
+            let Some(&next) = self.seen.first() else {
+                self.gap_since = None;
+                return;
+            };
+            let since = *self.gap_since.get_or_insert(now);
+            if now.duration_since(since) < patience {
+                return;
+            }
+            self.watermark = next - 1;
+            self.gap_since = None;
+        }
+    }
+}
+
+impl EventFeed {
+    /// Events committed from now on that `actor` may see; with `group`, only those of items
+    /// at, from or through that group.
+    pub fn watch(
+        &self,
+        db: DatabaseConnection,
+        actor: Actor,
+        group: Option<GroupId>,
+    ) -> impl Stream<Item = ItemEvent> + Send + 'static {
+        let feed = self.clone();
+        let state = (db, actor, None::<Position>, Vec::<ItemEvent>::new());
+        futures_util::stream::unfold(state, move |(db, actor, mut position, mut ready)| {
+            let feed = feed.clone();
+            async move {
+                loop {
+                    if let Some(event) = ready.pop() {
+                        return Some((event, (db, actor, position, ready)));
+                    }
+                    let current = match position.as_mut() {
+                        Some(position) => position,
+                        None => match items::latest_event_id(&db).await {
+                            Ok(latest) => position.insert(Position {
+                                watermark: latest,
+                                seen: BTreeSet::new(),
+                                gap_since: None,
+                            }),
+                            Err(error) => {
+                                error.log_if_internal();
+                                tokio::time::sleep(feed.interval).await;
+                                continue;
+                            }
+                        },
+                    };
+                    tokio::time::sleep(feed.interval).await;
+                    let events = match items::events_after(&db, current.watermark, 200).await {
+                        Ok(events) => events,
+                        Err(error) => {
+                            error.log_if_internal();
+                            continue;
+                        }
+                    };
+                    let mut fresh = Vec::new();
+                    for event in events {
+                        if current.accept(event.id.0) {
+                            fresh.push(event);
+                        }
+                    }
+                    current.settle(Instant::now(), feed.gap_patience);
+                    for event in fresh {
+                        if shown(&db, &actor, &event, group).await {
+                            ready.push(event);
+                        }
+                    }
+                    // `ready` is popped from the end: oldest last in, so reverse.
+                    ready.reverse();
+                }
+            }
+        })
+    }
+}
+
+async fn shown(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    event: &ItemEvent,
+    group: Option<GroupId>,
+) -> bool {
+    match items::get(db, actor, event.item_id).await {
+        Ok(item) => group.is_none_or(|g| {
+            event.group_id == g
+                || event.from_group_id == Some(g)
+                || item.origin_group_id == g
+                || item.current_group_id == g
+        }),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_watermark_waits_for_gaps_then_gives_up_on_them() {
+        let start = Instant::now();
+        let patience = Duration::from_secs(10);
+        let mut position = Position {
+            watermark: 10,
+            seen: BTreeSet::new(),
+            gap_since: None,
+        };
+        assert!(position.accept(11));
+        assert!(position.accept(13)); // 12 not committed yet
+        assert!(!position.accept(11), "seen once");
+        position.settle(start, patience);
+        assert_eq!(position.watermark, 11);
+        assert!(position.accept(12)); // 12 commits late and is still delivered
+        position.settle(start + Duration::from_secs(1), patience);
+        assert_eq!(position.watermark, 13);
+        assert!(position.accept(15)); // 14 rolled back
+        position.settle(start + Duration::from_secs(2), patience);
+        assert_eq!(position.watermark, 13);
+        position.settle(start + Duration::from_secs(13), patience);
+        assert_eq!(position.watermark, 15);
+    }
+}

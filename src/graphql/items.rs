@@ -1,0 +1,702 @@
+//! Items in GraphQL: the `Item` and `ItemEvent` types, reading items, the mutations that move
+//! them, and the live feed of their events.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Subscription};
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::Stream;
+
+use super::ids::{self, NodeType};
+use super::pagination::{self, IdConnection};
+use super::types::{GroupNode, MemberNode, ProviderNode};
+use super::{actor, db, loaders};
+use crate::domain::item::{self as domain, Item, ItemEvent, Move};
+use crate::domain::{GroupId, ItemId, MemberId, ProviderId};
+use crate::error::AppError;
+use crate::services::items::{self, Action, ItemFilter, RaiseItem};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::item::ItemKind")]
+pub enum ItemKind {
+    SoftIntelligence,
+    Concern,
+    Suggestion,
+    Compliment,
+    Question,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::item::Sentiment")]
+pub enum Sentiment {
+    Positive,
+    Negative,
+    Mixed,
+}
+
+/// Where the information came from.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::item::InformationSource")]
+pub enum InformationSource {
+    OwnExperience,
+    FamilyOrCarer,
+    HeardFromAnotherPatient,
+    Other,
+}
+
+/// How the item reached Pyramid.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::item::Channel")]
+pub enum Channel {
+    Graphql,
+    Discord,
+    Import,
+}
+
+/// Where an item is on its journey: RAISED (at its PPG) -> AT_DISTRICT -> AT_COUNCIL ->
+/// REFERRED (to the commissioners) -> RESPONDED -> CLOSED. A tier may close an item itself.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::item::Status")]
+pub enum ItemStatus {
+    Raised,
+    AtDistrict,
+    AtCouncil,
+    Referred,
+    Responded,
+    Closed,
+}
+
+/// What an answer changed: "you said, we did".
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::item::Outcome")]
+pub enum Outcome {
+    NoAction,
+    ActionPlanned,
+    ChangeMade,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::item::EventKind")]
+pub enum ItemEventKind {
+    Raised,
+    Escalated,
+    Referred,
+    SafetyReferred,
+    Responded,
+    Closed,
+    Linked,
+    Noted,
+}
+
+/// A kind of personal identifier removed from an item's text before it was stored.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::redaction::Identifier")]
+pub enum IdentifierKind {
+    NhsNumber,
+    PhoneNumber,
+    Email,
+    Postcode,
+    DateOfBirth,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum ItemOrder {
+    /// Most recently raised first.
+    #[default]
+    Newest,
+    Oldest,
+    /// Most recently moved, answered or noted first.
+    RecentlyUpdated,
+}
+
+impl From<ItemOrder> for items::ItemOrder {
+    fn from(order: ItemOrder) -> Self {
+        match order {
+            ItemOrder::Newest => items::ItemOrder::Newest,
+            ItemOrder::Oldest => items::ItemOrder::Oldest,
+            ItemOrder::RecentlyUpdated => items::ItemOrder::RecentlyUpdated,
+        }
+    }
+}
+
+pub struct ItemNode(pub Item);
+
+/// Soft intelligence, a concern, suggestion, compliment or question, on its way up the
+/// pyramid. Its text had personal identifiers removed before it was stored.
+#[Object(name = "Item")]
+impl ItemNode {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Item, self.0.id.0)
+    }
+
+    /// The short reference people can say on the phone, such as SI-2026-000123.
+    async fn reference(&self) -> &str {
+        &self.0.reference
+    }
+
+    async fn kind(&self) -> ItemKind {
+        self.0.kind.into()
+    }
+
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// What happened.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    async fn status(&self) -> ItemStatus {
+        self.0.status.into()
+    }
+
+    /// The provider from the register, when the item names one.
+    async fn provider(&self, ctx: &Context<'_>) -> Result<Option<ProviderNode>> {
+        let Some(id) = self.0.provider_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx).providers.load_one(id).await?.map(ProviderNode))
+    }
+
+    /// The provider's name as typed, when it is not in the register yet.
+    async fn provider_name(&self) -> Option<&str> {
+        self.0.provider_name.as_deref()
+    }
+
+    /// When the experience happened.
+    async fn experienced_on(&self) -> Option<NaiveDate> {
+        self.0.experienced_on
+    }
+
+    async fn sentiment(&self) -> Sentiment {
+        self.0.sentiment.into()
+    }
+
+    async fn information_source(&self) -> InformationSource {
+        self.0.information_source.into()
+    }
+
+    async fn raised_with_pals(&self) -> bool {
+        self.0.raised_with_pals
+    }
+
+    async fn raised_as_complaint(&self) -> bool {
+        self.0.raised_as_complaint
+    }
+
+    /// Suggests a patient is at risk: referred to the commissioners at once.
+    async fn safety_concern(&self) -> bool {
+        self.0.safety_concern
+    }
+
+    async fn themes(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        Ok(loaders(ctx)
+            .themes
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// The group it was raised in.
+    async fn origin_group(&self, ctx: &Context<'_>) -> Result<Option<GroupNode>> {
+        Ok(loaders(ctx)
+            .groups
+            .load_one(self.0.origin_group_id)
+            .await?
+            .map(GroupNode))
+    }
+
+    /// The group holding it now.
+    async fn current_group(&self, ctx: &Context<'_>) -> Result<Option<GroupNode>> {
+        Ok(loaders(ctx)
+            .groups
+            .load_one(self.0.current_group_id)
+            .await?
+            .map(GroupNode))
+    }
+
+    /// Who raised it.
+    async fn submitter(&self, ctx: &Context<'_>) -> Result<Option<MemberNode>> {
+        Ok(loaders(ctx)
+            .members
+            .load_one(self.0.submitter_id)
+            .await?
+            .map(MemberNode))
+    }
+
+    async fn channel(&self) -> Channel {
+        self.0.channel.into()
+    }
+
+    async fn raised_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// When it was referred to the commissioners.
+    async fn referred_at(&self) -> Option<DateTime<Utc>> {
+        self.0.referred_at
+    }
+
+    async fn responded_at(&self) -> Option<DateTime<Utc>> {
+        self.0.responded_at
+    }
+
+    /// For a referred item: whole hours it waited (or has been waiting) for an answer.
+    async fn hours_waiting(&self) -> Option<i64> {
+        let since = self.0.referred_at?;
+        let until = self.0.responded_at.unwrap_or_else(Utc::now);
+        Some((until - since).num_hours().max(0))
+    }
+
+    /// The trail, oldest first.
+    async fn events(&self, ctx: &Context<'_>) -> Result<Vec<ItemEventNode>> {
+        let events = loaders(ctx)
+            .item_events
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(events.into_iter().map(ItemEventNode).collect())
+    }
+
+    /// The most recent step of the trail.
+    async fn latest_event(&self, ctx: &Context<'_>) -> Result<Option<ItemEventNode>> {
+        let Some(id) = self.0.latest_event_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)
+            .event_by_id
+            .load_one(id)
+            .await?
+            .map(ItemEventNode))
+    }
+
+    /// The answer, once there is one: "you said, we did".
+    async fn answer(&self, ctx: &Context<'_>) -> Result<Option<ItemEventNode>> {
+        if self.0.responded_at.is_none() {
+            return Ok(None);
+        }
+        let events = loaders(ctx)
+            .item_events
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(events
+            .into_iter()
+            .rev()
+            .find(|e| e.kind == domain::EventKind::Responded)
+            .map(ItemEventNode))
+    }
+
+    /// The item this one travels with, when several reports are one matter.
+    async fn lead(&self, ctx: &Context<'_>) -> Result<Option<ItemNode>> {
+        let Some(lead) = self.0.lead_item_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx).items.load_one(lead).await?.map(ItemNode))
+    }
+
+    /// The items linked to this one as one matter.
+    async fn linked_items(&self, ctx: &Context<'_>) -> Result<Vec<ItemNode>> {
+        let found = loaders(ctx).followers.load_one(self.0.id).await?;
+        Ok(found
+            .unwrap_or_default()
+            .into_iter()
+            .map(ItemNode)
+            .collect())
+    }
+}
+
+pub struct ItemEventNode(pub ItemEvent);
+
+/// One step of an item's trail: who did what, when, from which group to which, and why.
+#[Object(name = "ItemEvent")]
+impl ItemEventNode {
+    async fn kind(&self) -> ItemEventKind {
+        self.0.kind.into()
+    }
+
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    /// Who did it (`null` for the system).
+    async fn actor(&self, ctx: &Context<'_>) -> Result<Option<MemberNode>> {
+        let Some(id) = self.0.actor_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx).members.load_one(id).await?.map(MemberNode))
+    }
+
+    async fn from_status(&self) -> Option<ItemStatus> {
+        self.0.from_status.map(Into::into)
+    }
+
+    async fn to_status(&self) -> ItemStatus {
+        self.0.to_status.into()
+    }
+
+    /// For a move up: the group it came from.
+    #[allow(clippy::wrong_self_convention)]
+    async fn from_group(&self, ctx: &Context<'_>) -> Result<Option<GroupNode>> {
+        let Some(id) = self.0.from_group_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx).groups.load_one(id).await?.map(GroupNode))
+    }
+
+    /// The group holding the item after this step.
+    async fn group(&self, ctx: &Context<'_>) -> Result<Option<GroupNode>> {
+        Ok(loaders(ctx)
+            .groups
+            .load_one(self.0.group_id)
+            .await?
+            .map(GroupNode))
+    }
+
+    /// Why; for an answer, the answer itself.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+
+    async fn outcome(&self) -> Option<Outcome> {
+        self.0.outcome.map(Into::into)
+    }
+
+    async fn item(&self, ctx: &Context<'_>) -> Result<Option<ItemNode>> {
+        Ok(loaders(ctx)
+            .items
+            .load_one(self.0.item_id)
+            .await?
+            .map(ItemNode))
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct ItemFilterInput {
+    /// Items raised in, or that have reached, this group.
+    pub group_id: Option<ID>,
+    /// With `groupId`: also the items of every group below it.
+    #[graphql(default = false)]
+    pub include_below: bool,
+    /// Items held at this group now.
+    pub held_at: Option<ID>,
+    pub statuses: Option<Vec<ItemStatus>>,
+    pub kinds: Option<Vec<ItemKind>>,
+    pub provider_id: Option<ID>,
+    pub theme: Option<String>,
+    pub sentiment: Option<Sentiment>,
+    pub safety_concern: Option<bool>,
+    /// Raised on or after this day.
+    pub raised_from: Option<NaiveDate>,
+    /// Raised on or before this day.
+    pub raised_to: Option<NaiveDate>,
+    pub submitter_id: Option<ID>,
+    /// Words to find in the title or text.
+    pub search: Option<String>,
+}
+
+fn group_id(id: &ID, field: &'static str) -> Result<GroupId, AppError> {
+    ids::decode(NodeType::Group, id, field).map(GroupId)
+}
+
+pub(crate) fn item_id(id: &ID, field: &'static str) -> Result<ItemId, AppError> {
+    ids::decode(NodeType::Item, id, field).map(ItemId)
+}
+
+impl ItemFilterInput {
+    fn into_filter(self) -> Result<ItemFilter, AppError> {
+        Ok(ItemFilter {
+            group: self
+                .group_id
+                .map(|id| group_id(&id, "groupId"))
+                .transpose()?,
+            include_below: self.include_below,
+            held_at: self.held_at.map(|id| group_id(&id, "heldAt")).transpose()?,
+            statuses: self
+                .statuses
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            kinds: self
+                .kinds
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            provider: self
+                .provider_id
+                .map(|id| ids::decode(NodeType::Provider, &id, "providerId").map(ProviderId))
+                .transpose()?,
+            theme: self.theme,
+            sentiment: self.sentiment.map(Into::into),
+            safety_concern: self.safety_concern,
+            raised_from: self.raised_from,
+            raised_to: self.raised_to,
+            submitted_by: self
+                .submitter_id
+                .map(|id| ids::decode(NodeType::Member, &id, "submitterId").map(MemberId))
+                .transpose()?,
+            search: self.search,
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct ItemQuery;
+
+#[Object]
+impl ItemQuery {
+    /// Items you may see, newest first unless `orderBy` says otherwise.
+    async fn items(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ItemFilterInput>,
+        #[graphql(default)] order_by: ItemOrder,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<ItemNode>> {
+        let request = pagination::page_request(first, after)?;
+        let filter = filter.unwrap_or_default().into_filter()?;
+        let order: items::ItemOrder = order_by.into();
+        let page = items::list(db(ctx), actor(ctx), filter, order, request).await?;
+        Ok(pagination::connection(
+            page,
+            request,
+            |i| order.cursor_of(i),
+            ItemNode,
+        ))
+    }
+
+    /// One item by its reference (SI-2026-000123); `null` when there is none you may see.
+    async fn item(&self, ctx: &Context<'_>, reference: String) -> Result<Option<ItemNode>> {
+        match items::by_reference(db(ctx), actor(ctx), &reference).await {
+            Ok(item) => Ok(Some(ItemNode(item))),
+            Err(AppError::NotFound(_)) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct RaiseItemInput {
+    /// The group it is raised in: usually your PPG.
+    pub group_id: ID,
+    pub kind: ItemKind,
+    pub title: String,
+    /// What happened.
+    pub body: String,
+    /// The provider or service, from the register...
+    pub provider_id: Option<ID>,
+    /// ...or its name, when it is not in the register yet.
+    pub provider_name: Option<String>,
+    /// When it happened.
+    pub experienced_on: Option<NaiveDate>,
+    pub sentiment: Sentiment,
+    pub information_source: InformationSource,
+    #[graphql(default = false)]
+    pub raised_with_pals: bool,
+    #[graphql(default = false)]
+    pub raised_as_complaint: bool,
+    /// Does it suggest a patient is at risk? Then it goes to the commissioners at once.
+    #[graphql(default = false)]
+    pub safety_concern: bool,
+    #[graphql(default)]
+    pub themes: Vec<String>,
+    /// Send the same key again (a retry, a double click) and you get the same item back.
+    pub idempotency_key: Option<String>,
+}
+
+/// What was removed from the text, and how often.
+#[derive(SimpleObject)]
+pub struct RemovedIdentifier {
+    pub kind: IdentifierKind,
+    pub count: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct RaiseItemPayload {
+    pub item: ItemNode,
+    /// Personal identifiers removed from the text before it was stored.
+    pub removed_identifiers: Vec<RemovedIdentifier>,
+    /// A sentence saying what was removed, for showing to the person who raised it.
+    pub notice: Option<String>,
+    /// True when the idempotency key matched an item raised before: nothing new was stored.
+    pub duplicate: bool,
+}
+
+#[derive(InputObject)]
+pub struct EscalateItemInput {
+    pub item_id: ID,
+    /// Why it goes up ("raised at three PPG meetings this quarter").
+    pub note: Option<String>,
+    /// Other reports of the same matter, to travel with it.
+    #[graphql(default)]
+    pub link_item_ids: Vec<ID>,
+}
+
+#[derive(InputObject)]
+pub struct RespondToItemInput {
+    pub item_id: ID,
+    /// What was done, or why nothing will be.
+    pub answer: String,
+    pub outcome: Outcome,
+}
+
+#[derive(InputObject)]
+pub struct CloseItemInput {
+    pub item_id: ID,
+    pub note: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct LinkItemsInput {
+    /// The item the others travel with.
+    pub lead_item_id: ID,
+    pub item_ids: Vec<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct ItemPayload {
+    pub item: ItemNode,
+}
+
+#[derive(Default)]
+pub struct ItemMutation;
+
+async fn act(ctx: &Context<'_>, id: &ID, action: Action) -> Result<ItemPayload> {
+    let id = item_id(id, "itemId")?;
+    let item = items::act(db(ctx), actor(ctx), id, action).await?;
+    Ok(ItemPayload {
+        item: ItemNode(item),
+    })
+}
+
+#[Object]
+impl ItemMutation {
+    /// Raises an item in a group you belong to. Personal identifiers are removed from the
+    /// text first; the payload says what was removed.
+    async fn raise_item(
+        &self,
+        ctx: &Context<'_>,
+        input: RaiseItemInput,
+    ) -> Result<RaiseItemPayload> {
+        let raise = RaiseItem {
+            group_id: group_id(&input.group_id, "groupId")?,
+            kind: input.kind.into(),
+            title: input.title,
+            body: input.body,
+            provider_id: input
+                .provider_id
+                .map(|id| ids::decode(NodeType::Provider, &id, "providerId").map(ProviderId))
+                .transpose()?,
+            provider_name: input.provider_name,
+            experienced_on: input.experienced_on,
+            sentiment: input.sentiment.into(),
+            information_source: input.information_source.into(),
+            raised_with_pals: input.raised_with_pals,
+            raised_as_complaint: input.raised_as_complaint,
+            safety_concern: input.safety_concern,
+            themes: input.themes,
+            idempotency_key: input.idempotency_key,
+            channel: domain::Channel::Graphql,
+        };
+        let raised = items::raise(db(ctx), actor(ctx), raise).await?;
+        Ok(RaiseItemPayload {
+            item: ItemNode(raised.item),
+            removed_identifiers: raised
+                .removed
+                .into_iter()
+                .map(|(kind, count)| RemovedIdentifier {
+                    kind: kind.into(),
+                    count: count as i32,
+                })
+                .collect(),
+            notice: raised.notice,
+            duplicate: !raised.created,
+        })
+    }
+
+    /// Takes an item up a tier: a PPG's representative (or officers) to the district, the
+    /// district's officers or council representative to the council, the council's officers
+    /// to the commissioners.
+    async fn escalate_item(
+        &self,
+        ctx: &Context<'_>,
+        input: EscalateItemInput,
+    ) -> Result<ItemPayload> {
+        let link = input
+            .link_item_ids
+            .iter()
+            .map(|id| item_id(id, "linkItemIds"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let action = Action {
+            note: input.note,
+            link,
+            ..Action::new(Move::Escalate)
+        };
+        act(ctx, &input.item_id, action).await
+    }
+
+    /// Records the answer to an item ("you said, we did"). The tier holding it answers, or a
+    /// commissioner once it is referred. The person who raised it is told.
+    async fn respond_to_item(
+        &self,
+        ctx: &Context<'_>,
+        input: RespondToItemInput,
+    ) -> Result<ItemPayload> {
+        let action = Action {
+            note: Some(input.answer),
+            outcome: Some(input.outcome.into()),
+            ..Action::new(Move::Respond)
+        };
+        act(ctx, &input.item_id, action).await
+    }
+
+    /// Closes an item: resolved, or nothing more to do.
+    async fn close_item(&self, ctx: &Context<'_>, input: CloseItemInput) -> Result<ItemPayload> {
+        let action = Action {
+            note: input.note,
+            ..Action::new(Move::Close)
+        };
+        act(ctx, &input.item_id, action).await
+    }
+
+    /// Links other reports of the same matter to an item; they travel with it from now on.
+    async fn link_items(&self, ctx: &Context<'_>, input: LinkItemsInput) -> Result<ItemPayload> {
+        let lead = item_id(&input.lead_item_id, "leadItemId")?;
+        let others = input
+            .item_ids
+            .iter()
+            .map(|id| item_id(id, "itemIds"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let item = items::link(db(ctx), actor(ctx), lead, others).await?;
+        Ok(ItemPayload {
+            item: ItemNode(item),
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct ItemSubscription;
+
+#[Subscription]
+impl ItemSubscription {
+    /// New events on items you may see, as they are committed; with `groupId`, only those of
+    /// items at, from or through that group.
+    async fn item_events(
+        &self,
+        ctx: &Context<'_>,
+        group_id: Option<ID>,
+    ) -> Result<impl Stream<Item = ItemEventNode>> {
+        let group = group_id
+            .map(|id| self::group_id(&id, "groupId"))
+            .transpose()?;
+        let feed = ctx.data::<crate::feed::EventFeed>()?;
+        let stream = feed.watch(db(ctx).clone(), actor(ctx).clone(), group);
+        Ok(futures_util::StreamExt::map(stream, ItemEventNode))
+    }
+}
