@@ -1,9 +1,10 @@
 //! HTTP routes: `/graphql` (GraphiQL on GET, queries on POST), `/healthz` and `/metrics`.
 
-use async_graphql::http::GraphiQLSource;
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
 use async_graphql::{ErrorExtensionValues, ServerError};
-use async_graphql_poem::{GraphQLRequest, GraphQLResponse};
+use async_graphql_poem::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use poem::http::{HeaderMap, StatusCode, header};
+use poem::web::websocket::WebSocket;
 use poem::web::{Data, Html, Redirect};
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
 
@@ -17,7 +18,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
     let metrics = state.metrics.clone();
     Route::new()
         .at("/", get(index))
-        .at("/graphql", get(graphiql).post(graphql))
+        .at("/graphql", get(graphiql_or_subscription).post(graphql))
         .at("/healthz", get(healthz))
         .at("/metrics", get(metrics_text))
         .data(state)
@@ -32,14 +33,55 @@ fn index() -> Redirect {
     Redirect::see_other("/graphql")
 }
 
+/// GraphiQL for a browser; GraphQL subscriptions for a WebSocket client (graphql-ws or the
+/// older subscriptions-transport-ws protocol). A WebSocket client signs in by sending
+/// `{"Authorization": "Bearer <token>"}` as its connection_init payload.
 #[handler]
-fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
+fn graphiql_or_subscription(
+    Data(state): Data<&AppState>,
+    websocket: Option<WebSocket>,
+    protocol: Option<GraphQLProtocol>,
+) -> Response {
+    let (Some(websocket), Some(protocol)) = (websocket, protocol) else {
+        let page = GraphiQLSource::build()
             .endpoint("/graphql")
+            .subscription_endpoint("/graphql")
             .title("Pyramid")
-            .finish(),
-    )
+            .finish();
+        return Html(page).into_response();
+    };
+    let schema = state.schema.clone();
+    let db = state.db.clone();
+    websocket
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            GraphQLWebSocket::new(stream, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let header = payload
+                        .get("Authorization")
+                        .or_else(|| payload.get("authorization"))
+                        .and_then(|v| v.as_str());
+                    let actor = match header {
+                        None => Actor::Anonymous,
+                        Some(value) => {
+                            let token = bearer(value).ok_or(AppError::InvalidToken)?;
+                            services::tokens::authenticate(&db, token).await?
+                        }
+                    };
+                    let mut data = async_graphql::Data::default();
+                    data.insert(RequestContext::new(db, actor));
+                    Ok(data)
+                })
+                .serve()
+        })
+        .into_response()
+}
+
+fn bearer(value: &str) -> Option<&str> {
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
 }
 
 /// The caller named by the `Authorization: Bearer <token>` header; anonymous without one.
@@ -50,11 +92,7 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Actor, AppError
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
+        .and_then(bearer)
         .ok_or(AppError::InvalidToken)?;
     services::tokens::authenticate(&state.db, token).await
 }

@@ -54,8 +54,11 @@ pub async fn connect(
     let mut db = Database::connect(options)
         .await
         .with_context(|| format!("could not connect to the database at {url}"))?;
-    db.set_metric_callback(move |_| {
+    db.set_metric_callback(move |info| {
         statements.fetch_add(1, Ordering::Relaxed);
+        // `RUST_LOG=pyramid::sql=trace` shows every statement (item text in them is already
+        // redacted; tokens appear only as hashes).
+        tracing::trace!(target: "pyramid::sql", elapsed = ?info.elapsed, sql = %info.statement.sql);
     });
     Ok(db)
 }

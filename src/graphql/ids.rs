@@ -17,16 +17,18 @@ pub enum NodeType {
     Provider,
     ApiToken,
     Item,
+    Meeting,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 6] = [
+    const ALL: [NodeType; 7] = [
         NodeType::Group,
         NodeType::Member,
         NodeType::Membership,
         NodeType::Provider,
         NodeType::ApiToken,
         NodeType::Item,
+        NodeType::Meeting,
     ];
 
     fn name(self) -> &'static str {
@@ -37,6 +39,7 @@ impl NodeType {
             NodeType::Provider => "Provider",
             NodeType::ApiToken => "ApiToken",
             NodeType::Item => "Item",
+            NodeType::Meeting => "Meeting",
         }
     }
 }

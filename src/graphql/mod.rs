@@ -6,6 +6,7 @@ mod errors;
 pub mod ids;
 mod items;
 mod loaders;
+mod meetings;
 mod mutation;
 mod pagination;
 mod query;
@@ -21,7 +22,11 @@ pub use loaders::Loaders;
 pub struct QueryRoot(query::StructureQuery, items::ItemQuery);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(mutation::StructureMutation, items::ItemMutation);
+pub struct MutationRoot(
+    mutation::StructureMutation,
+    items::ItemMutation,
+    meetings::MeetingMutation,
+);
 
 #[derive(MergedSubscription, Default)]
 pub struct SubscriptionRoot(items::ItemSubscription);

@@ -49,6 +49,15 @@ impl StructureQuery {
                 .load_one(crate::domain::ItemId(number))
                 .await?
                 .map(|i| Node::Item(super::items::ItemNode(i))),
+            NodeType::Meeting => services::meetings::get_many(
+                db(ctx),
+                actor(ctx),
+                &[crate::domain::MeetingId(number)],
+            )
+            .await?
+            .into_values()
+            .next()
+            .map(|m| Node::Meeting(super::meetings::MeetingNode(m))),
             NodeType::ApiToken => None,
         })
     }

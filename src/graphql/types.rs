@@ -63,6 +63,7 @@ pub enum Node {
     Membership(MembershipNode),
     Provider(ProviderNode),
     Item(super::items::ItemNode),
+    Meeting(super::meetings::MeetingNode),
 }
 
 pub struct GroupNode(pub Group);
@@ -160,6 +161,23 @@ impl GroupNode {
             .into_iter()
             .map(MembershipNode)
             .collect())
+    }
+
+    /// The group's meetings, most recent first (for its members).
+    async fn meetings(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<super::meetings::MeetingNode>> {
+        let request = pagination::page_request(first, after)?;
+        let page = services::meetings::of_group(db(ctx), actor(ctx), self.0.id, request).await?;
+        Ok(pagination::connection(
+            page,
+            request,
+            |m| m.id.0,
+            super::meetings::MeetingNode,
+        ))
     }
 
     /// Everyone who has represented this group on the tier above, with `includeEnded`.

@@ -16,6 +16,7 @@ pub enum Subject {
     Membership(i64),
     Provider(i64),
     ApiToken(i64),
+    Meeting(i64),
 }
 
 impl Subject {
@@ -26,6 +27,7 @@ impl Subject {
             Subject::Membership(id) => ("membership", id),
             Subject::Provider(id) => ("provider", id),
             Subject::ApiToken(id) => ("api_token", id),
+            Subject::Meeting(id) => ("meeting", id),
         }
     }
 }

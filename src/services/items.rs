@@ -306,7 +306,7 @@ pub async fn list(
                 None => query,
             },
             _ => query.filter(Expr::cust_with_values(
-                "items.search @@ websearch_to_tsquery('english', ?)",
+                "items.search @@ websearch_to_tsquery('english', $1)",
                 [text.to_owned()],
             )),
         };
@@ -798,11 +798,11 @@ pub(crate) async fn act_in(
         .one(txn)
         .await?
         .ok_or_else(not_found)?;
-    let moved = move_one(txn, actor, model, &action, note.clone(), true).await?;
-
+    // Linked reports join the lead where it is now, then travel with it.
     for other in &action.link {
-        link_in(txn, actor, &moved, *other).await?;
+        link_in(txn, actor, &model, *other).await?;
     }
+    let moved = move_one(txn, actor, model, &action, note.clone(), true).await?;
     // Followers travel with their lead.
     let followers = db::Entity::find()
         .filter(db::Column::LeadItemId.eq(moved.id))
@@ -812,7 +812,11 @@ pub(crate) async fn act_in(
         if Status::from_db(&follower.status).is_some_and(Status::is_open)
             || action.kind == Move::Close
         {
-            let note = Some(format!("Moved with {}.", moved.reference));
+            // An answer to the matter answers every report of it.
+            let note = match action.kind {
+                Move::Respond => note.clone(),
+                _ => Some(format!("Moved with {}.", moved.reference)),
+            };
             move_one(txn, actor, follower, &action, note, false).await?;
         }
     }
@@ -1048,4 +1052,45 @@ pub async fn link(
     }
     txn.commit().await?;
     Ok(current)
+}
+
+/// Records that a meeting discussed an item without moving it.
+pub(crate) async fn note_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    id: ItemId,
+    note: Option<String>,
+    meeting: MeetingId,
+) -> AppResult<()> {
+    let mut removed = Vec::new();
+    let note = note
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+        .map(|n| item::parse_body("note", "The note", n, item::MAX_NOTE))
+        .transpose()?
+        .map(|n| redact_into(n, &mut removed));
+    get(txn, actor, id).await?;
+    let model = db::Entity::find_by_id(id.0)
+        .one(txn)
+        .await?
+        .ok_or_else(not_found)?;
+    let status = Status::from_db(&model.status).ok_or_else(|| bad_stored(model.id, "status"))?;
+    let event = record_event_at_meeting(
+        txn,
+        actor,
+        &model,
+        EventKind::Noted,
+        Some(status),
+        status,
+        None,
+        note,
+        None,
+        Some(meeting),
+    )
+    .await?;
+    let mut row: db::ActiveModel = model.into();
+    row.latest_event_id = Set(Some(event));
+    row.updated_at = Set(super::now());
+    row.update(txn).await?;
+    Ok(())
 }

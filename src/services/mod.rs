@@ -7,6 +7,7 @@ pub mod audit;
 pub mod demo;
 pub mod groups;
 pub mod items;
+pub mod meetings;
 pub mod members;
 pub mod outbox;
 pub mod providers;

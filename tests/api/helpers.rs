@@ -151,6 +151,12 @@ impl TestApp {
     }
 
     pub async fn spawn_on(database: TestDatabase) -> TestApp {
+        if std::env::var("TEST_LOG").is_ok() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(std::env::var("TEST_LOG").unwrap_or_default())
+                .with_test_writer()
+                .try_init();
+        }
         let settings = Settings {
             database_url: database.url.clone(),
             listen: "127.0.0.1:0".parse().unwrap(),
@@ -236,6 +242,10 @@ pub struct Pyramid {
     pub other_member: Person,
     /// Chair of `ppgs[0][0]`.
     pub ppg_chair: Person,
+    /// Chair of the council.
+    pub council_chair: Person,
+    /// A member of `ppgs[1][0]`, in the other district.
+    pub south_member: Person,
 }
 
 pub struct Person {
@@ -303,6 +313,8 @@ impl Pyramid {
         let ppg_member = person_in("Pat Member", p00, Role::Member).await;
         let other_member = person_in("Sam Member", p00, Role::Member).await;
         let ppg_chair = person_in("Chris Chair", p00, Role::Chair).await;
+        let council_chair = person_in("Council Chair", council, Role::Chair).await;
+        let south_member = person_in("Sue South", p10, Role::Member).await;
         Pyramid {
             council,
             districts: [d0, d1],
@@ -313,6 +325,24 @@ impl Pyramid {
             ppg_member,
             other_member,
             ppg_chair,
+            council_chair,
+            south_member,
         }
+    }
+
+    /// Nominates `person` (a member of `group`) as its representative on the tier above.
+    /// Seats are read with the token on each request, so the same token carries the new seat.
+    pub async fn nominate(&self, app: &TestApp, group: GroupId, person: &Person) {
+        members::nominate(
+            &app.db,
+            &Actor::System,
+            members::Nomination {
+                group_id: group,
+                member_id: person.id,
+                since: None,
+            },
+        )
+        .await
+        .unwrap();
     }
 }

@@ -80,10 +80,13 @@ async fn a_page_of_groups_with_parents_and_representatives_costs_the_same_at_any
         );
         assert_eq!(last["representatives"][0]["group"]["name"], "East");
     }
-    assert_eq!(
-        costs[0], costs[1],
+    // The token, the page, then at most one statement per relation: parents, grandparents
+    // (also the ancestors), representatives, their members, the members' memberships, and the
+    // groups those name. Batches of one loader at different depths may merge when they happen
+    // to be ready together, so a request can cost less, never more; an N+1 would cost 24 more.
+    const BOUND: u64 = 8;
+    assert!(
+        costs.iter().all(|c| *c <= BOUND),
         "statements for 2 rows vs 24 rows: {costs:?}"
     );
-    // Token, page, parents (one per level), representatives, members, memberships, groups.
-    assert!(costs[1] <= 10, "statements per request: {}", costs[1]);
 }

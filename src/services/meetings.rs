@@ -1,0 +1,280 @@
+//! Meetings: a group schedules one, its agenda is built from the items waiting at the group
+//! (with "Patient experience" as a standing item), and its minutes record what was decided
+//! about each item, which moves the items through the same rules as anywhere else.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+
+use super::items::{self, Action};
+use super::{audit, groups};
+use crate::domain::authz::{self, Actor};
+use crate::domain::item::{
+    self as item_rules, AgendaEntry, Decision, EventKind, Meeting, Outcome, STANDING_AGENDA, Status,
+};
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::{GroupId, ItemEventId, ItemId, MeetingId, MemberId, parse_text};
+use crate::entities::{item as item_db, item_event, meeting as db, member as member_db};
+use crate::error::{AppError, AppResult};
+
+pub struct NewMeeting {
+    pub group_id: GroupId,
+    pub held_on: NaiveDate,
+    pub title: Option<String>,
+    pub attendees: Vec<MemberId>,
+    /// Further agenda lines (a speaker, a consultation).
+    pub other_business: Vec<String>,
+}
+
+pub struct Minute {
+    pub item_id: ItemId,
+    pub decision: Decision,
+    pub note: Option<String>,
+    pub outcome: Option<Outcome>,
+}
+
+fn from_model(m: db::Model) -> AppResult<Meeting> {
+    let bad = |what| super::corrupt("meetings", m.id, what);
+    let attendees: Vec<i64> = serde_json::from_str(&m.attendees).map_err(|_| bad("attendees"))?;
+    Ok(Meeting {
+        id: MeetingId(m.id),
+        group_id: GroupId(m.group_id),
+        held_on: m.held_on,
+        title: m.title,
+        attendees: attendees.into_iter().map(MemberId).collect(),
+        agenda: serde_json::from_str(&m.agenda).map_err(|_| bad("agenda"))?,
+        minutes_recorded: m.minutes_recorded,
+    })
+}
+
+/// Officers of the group, and administrators, run its meetings.
+fn check_officer(actor: &Actor, group: GroupId) -> AppResult<()> {
+    if item_rules::standing(actor, group).officer || authz::may_manage_structure(actor).is_ok() {
+        Ok(())
+    } else if matches!(actor, Actor::Anonymous) {
+        Err(AppError::Unauthenticated)
+    } else {
+        Err(AppError::Forbidden(
+            "Only the group's secretary or chair can schedule its meetings and record their minutes.".to_owned(),
+        ))
+    }
+}
+
+/// Members of the group (and those who see everything) see its meetings.
+fn check_member(actor: &Actor, group: GroupId) -> AppResult<()> {
+    if actor.sees_everything() || actor.seats().iter().any(|s| s.group == group) {
+        Ok(())
+    } else {
+        Err(AppError::not_found("meeting"))
+    }
+}
+
+pub async fn schedule(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: NewMeeting,
+) -> AppResult<Meeting> {
+    check_officer(actor, input.group_id)?;
+    let title = match input.title.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(title) => parse_text("title", "The meeting's title", title, 200)?,
+        None => format!("Meeting of {}", input.held_on.format("%-d %B %Y")),
+    };
+    let other_business = input
+        .other_business
+        .iter()
+        .map(|line| parse_text("otherBusiness", "An agenda line", line, 200))
+        .collect::<Result<Vec<_>, _>>()?;
+    let txn = db.begin().await?;
+    let group = groups::get(&txn, input.group_id).await?;
+    let known = member_db::Entity::find()
+        .filter(member_db::Column::Id.is_in(input.attendees.iter().map(|m| m.0)))
+        .all(&txn)
+        .await?;
+    if known.len() != input.attendees.len() {
+        return Err(AppError::bad_input(
+            "attendeeIds",
+            "One of the attendees is not a member Pyramid knows.",
+        ));
+    }
+    let waiting = item_db::Entity::find()
+        .filter(item_db::Column::CurrentGroupId.eq(group.id.0))
+        .filter(item_db::Column::Status.eq(Status::held_at(group.kind).as_str()))
+        .filter(item_db::Column::LeadItemId.is_null())
+        .order_by_asc(item_db::Column::Id)
+        .all(&txn)
+        .await?;
+    let mut agenda: Vec<AgendaEntry> = STANDING_AGENDA
+        .iter()
+        .map(|title| AgendaEntry {
+            title: (*title).to_owned(),
+            item_id: None,
+            standing: true,
+        })
+        .collect();
+    agenda.extend(waiting.iter().map(|item| AgendaEntry {
+        title: format!("{}: {}", item.reference, item.title),
+        item_id: Some(item.id),
+        standing: false,
+    }));
+    agenda.extend(other_business.into_iter().map(|title| AgendaEntry {
+        title,
+        item_id: None,
+        standing: false,
+    }));
+    let model = db::ActiveModel {
+        group_id: Set(group.id.0),
+        held_on: Set(input.held_on),
+        title: Set(title),
+        attendees: Set(serde_json::to_string(
+            &input.attendees.iter().map(|m| m.0).collect::<Vec<_>>(),
+        )
+        .unwrap_or_default()),
+        agenda: Set(serde_json::to_string(&agenda).unwrap_or_default()),
+        minutes_recorded: Set(false),
+        created_by: Set(actor.member_id().map(|m| m.0)),
+        created_at: Set(super::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "meeting.scheduled",
+        audit::Subject::Meeting(model.id),
+        serde_json::json!({ "group_id": group.id.0, "held_on": model.held_on }),
+    )
+    .await?;
+    txn.commit().await?;
+    from_model(model)
+}
+
+/// Records what the meeting decided about each item on its agenda, in one transaction: every
+/// decision becomes an event on its item (moving it where the decision says), or none does.
+pub async fn record_minutes(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: MeetingId,
+    minutes: Vec<Minute>,
+) -> AppResult<Meeting> {
+    let txn = db.begin().await?;
+    let meeting = db::Entity::find_by_id(id.0)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("meeting"))?;
+    let meeting = from_model(meeting)?;
+    check_member(actor, meeting.group_id)?;
+    check_officer(actor, meeting.group_id)?;
+    if meeting.minutes_recorded {
+        return Err(AppError::Conflict(
+            "The minutes of this meeting are already recorded.".to_owned(),
+        ));
+    }
+    for minute in minutes {
+        if !meeting
+            .agenda
+            .iter()
+            .any(|e| e.item_id == Some(minute.item_id.0))
+        {
+            return Err(AppError::bad_input(
+                "minutes",
+                "An item in the minutes was not on this meeting's agenda.",
+            ));
+        }
+        let action = Action {
+            note: minute.note,
+            outcome: minute.outcome,
+            meeting: Some(meeting.id),
+            ..Action::new(crate::domain::item::Move::Close)
+        };
+        match minute.decision.as_move() {
+            Some(kind) => {
+                items::act_in(&txn, actor, minute.item_id, Action { kind, ..action }).await?;
+            }
+            None => {
+                items::note_in(&txn, actor, minute.item_id, action.note, meeting.id).await?;
+            }
+        }
+    }
+    let mut row: db::ActiveModel = db::Entity::find_by_id(id.0)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("meeting"))?
+        .into();
+    row.minutes_recorded = Set(true);
+    let model = row.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        "meeting.minuted",
+        audit::Subject::Meeting(model.id),
+        serde_json::json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    from_model(model)
+}
+
+pub async fn get_many(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    ids: &[MeetingId],
+) -> AppResult<HashMap<MeetingId, Meeting>> {
+    let rows = db::Entity::find()
+        .filter(db::Column::Id.is_in(ids.iter().map(|m| m.0)))
+        .all(conn)
+        .await?;
+    let mut found = HashMap::new();
+    for row in rows {
+        let meeting = from_model(row)?;
+        if check_member(actor, meeting.group_id).is_ok() {
+            found.insert(meeting.id, meeting);
+        }
+    }
+    Ok(found)
+}
+
+/// A group's meetings, most recent first.
+pub async fn of_group(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    group: GroupId,
+    page: PageRequest,
+) -> AppResult<Page<Meeting>> {
+    authz::may_see_people(actor)?;
+    if check_member(actor, group).is_err() {
+        return Ok(Page {
+            items: Vec::new(),
+            has_next_page: false,
+        });
+    }
+    let mut query = db::Entity::find().filter(db::Column::GroupId.eq(group.0));
+    if let Some(after) = page.after {
+        query = query.filter(db::Column::Id.lt(after));
+    }
+    let rows = sea_orm::QuerySelect::limit(query.order_by_desc(db::Column::Id), page.first + 1)
+        .all(conn)
+        .await?;
+    let meetings = rows.into_iter().map(from_model).collect::<AppResult<_>>()?;
+    Ok(Page::from_overfetch(meetings, page))
+}
+
+/// The events a meeting's minutes made, in order.
+pub async fn decisions(
+    conn: &impl ConnectionTrait,
+    meeting: MeetingId,
+) -> AppResult<Vec<ItemEventId>> {
+    Ok(item_event::Entity::find()
+        .filter(item_event::Column::MeetingId.eq(meeting.0))
+        .filter(item_event::Column::Kind.ne(EventKind::Linked.as_str()))
+        .order_by_asc(item_event::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|e| ItemEventId(e.id))
+        .collect())
+}
