@@ -5,7 +5,7 @@ use async_graphql::{ErrorExtensionValues, ServerError};
 use async_graphql_poem::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use poem::http::{HeaderMap, StatusCode, header};
 use poem::web::websocket::WebSocket;
-use poem::web::{Data, Html, Redirect};
+use poem::web::{Data, Html, Path, Query, Redirect};
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
 
 use crate::domain::authz::Actor;
@@ -21,6 +21,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/graphql", get(graphiql_or_subscription).post(graphql))
         .at("/healthz", get(healthz))
         .at("/metrics", get(metrics_text))
+        .at("/newsletters/:id", get(newsletter_page))
         .data(state)
         .before(move |request| {
             metrics.record_http_request();
@@ -154,4 +155,68 @@ fn metrics_text(Data(state): Data<&AppState>) -> Response {
         .render()
         .with_content_type("text/plain; version=0.0.4")
         .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct PageQuery {
+    format: Option<String>,
+}
+
+/// A newsletter at its stable address: `/newsletters/7` (HTML), `?format=large-print`,
+/// `/newsletters/7.txt` and `/newsletters/7.md`. Published newsletters are public; a draft
+/// is shown only to its issuing group's officers (with their bearer token).
+#[handler]
+async fn newsletter_page(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: &HeaderMap,
+) -> Response {
+    let (number, extension) = match id.split_once('.') {
+        Some((number, extension)) => (number, Some(extension)),
+        None => (id.as_str(), None),
+    };
+    let missing = || {
+        (
+            StatusCode::NOT_FOUND,
+            Html("<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>Not found</title></head><body><main><h1>Newsletter not found</h1><p>There is no published newsletter at this address. Check the link, or ask your PPG for a copy.</p></main></body></html>".to_owned()),
+        )
+            .into_response()
+    };
+    let Ok(number) = number.parse::<i64>() else {
+        return missing();
+    };
+    let actor = caller(state, headers).await.unwrap_or(Actor::Anonymous);
+    let newsletter = match services::newsletters::get(&state.db, &actor, number).await {
+        Ok(newsletter) => newsletter,
+        Err(AppError::NotFound(_)) => return missing(),
+        Err(error) => {
+            error.log_if_internal();
+            return (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response();
+        }
+    };
+    let issuer = match services::groups::get(&state.db, newsletter.group_id).await {
+        Ok(group) => group.name.as_str().to_owned(),
+        Err(error) => {
+            error.log_if_internal();
+            return (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response();
+        }
+    };
+    let view = crate::render::NewsletterView {
+        newsletter: &newsletter,
+        issuer: &issuer,
+    };
+    match extension {
+        None => {
+            let large = query.format.as_deref() == Some("large-print");
+            Html(crate::render::html(&view, large)).into_response()
+        }
+        Some("txt") => crate::render::text(&view)
+            .with_content_type("text/plain; charset=utf-8")
+            .into_response(),
+        Some("md") => crate::render::markdown(&view)
+            .with_content_type("text/markdown; charset=utf-8")
+            .into_response(),
+        Some(_) => missing(),
+    }
 }

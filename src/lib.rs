@@ -10,5 +10,7 @@ pub mod feed;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod render;
 pub mod services;
 pub mod startup;
+pub mod workers;

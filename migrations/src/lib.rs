@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_structure;
 mod m20261122_000002_providers_tokens_audit;
 mod m20261122_000003_items;
+mod m20261122_000004_newsletters_chat;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_structure::Migration),
             Box::new(m20261122_000002_providers_tokens_audit::Migration),
             Box::new(m20261122_000003_items::Migration),
+            Box::new(m20261122_000004_newsletters_chat::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ pub mod group;
 pub mod ids;
 pub mod item;
 pub mod member;
+pub mod newsletter;
 pub mod page;
 pub mod provider;
 pub mod redaction;

@@ -3,6 +3,10 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod chat_channel;
+pub mod chat_identity;
+pub mod chat_interaction;
+pub mod chat_link_code;
 pub mod group;
 pub mod item;
 pub mod item_event;
@@ -11,5 +15,8 @@ pub mod item_theme;
 pub mod meeting;
 pub mod member;
 pub mod membership;
+pub mod newsletter;
+pub mod newsletter_entry;
+pub mod newsletter_receipt;
 pub mod outbox;
 pub mod provider;

@@ -18,10 +18,12 @@ pub enum NodeType {
     ApiToken,
     Item,
     Meeting,
+    Newsletter,
+    NewsletterEntry,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 7] = [
+    const ALL: [NodeType; 9] = [
         NodeType::Group,
         NodeType::Member,
         NodeType::Membership,
@@ -29,6 +31,8 @@ impl NodeType {
         NodeType::ApiToken,
         NodeType::Item,
         NodeType::Meeting,
+        NodeType::Newsletter,
+        NodeType::NewsletterEntry,
     ];
 
     fn name(self) -> &'static str {
@@ -40,6 +44,8 @@ impl NodeType {
             NodeType::ApiToken => "ApiToken",
             NodeType::Item => "Item",
             NodeType::Meeting => "Meeting",
+            NodeType::Newsletter => "Newsletter",
+            NodeType::NewsletterEntry => "NewsletterEntry",
         }
     }
 }

@@ -8,6 +8,7 @@ mod items;
 mod loaders;
 mod meetings;
 mod mutation;
+mod newsletters;
 mod pagination;
 mod query;
 mod types;
@@ -19,13 +20,18 @@ use crate::domain::authz::Actor;
 pub use loaders::Loaders;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(query::StructureQuery, items::ItemQuery);
+pub struct QueryRoot(
+    query::StructureQuery,
+    items::ItemQuery,
+    newsletters::NewsletterQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     mutation::StructureMutation,
     items::ItemMutation,
     meetings::MeetingMutation,
+    newsletters::NewsletterMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -58,7 +58,14 @@ impl StructureQuery {
             .into_values()
             .next()
             .map(|m| Node::Meeting(super::meetings::MeetingNode(m))),
-            NodeType::ApiToken => None,
+            NodeType::Newsletter => {
+                match services::newsletters::get(db(ctx), actor(ctx), number).await {
+                    Ok(n) => Some(Node::Newsletter(super::newsletters::NewsletterNode(n))),
+                    Err(AppError::NotFound(_)) => None,
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            NodeType::ApiToken | NodeType::NewsletterEntry => None,
         })
     }
 

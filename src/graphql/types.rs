@@ -64,6 +64,7 @@ pub enum Node {
     Provider(ProviderNode),
     Item(super::items::ItemNode),
     Meeting(super::meetings::MeetingNode),
+    Newsletter(super::newsletters::NewsletterNode),
 }
 
 pub struct GroupNode(pub Group);

@@ -17,6 +17,7 @@ pub enum Subject {
     Provider(i64),
     ApiToken(i64),
     Meeting(i64),
+    Newsletter(i64),
 }
 
 impl Subject {
@@ -28,6 +29,7 @@ impl Subject {
             Subject::Provider(id) => ("provider", id),
             Subject::ApiToken(id) => ("api_token", id),
             Subject::Meeting(id) => ("meeting", id),
+            Subject::Newsletter(id) => ("newsletter", id),
         }
     }
 }

@@ -607,3 +607,33 @@ pub async fn memberships_of_members(
     }
     Ok(by_member)
 }
+
+/// A member as a caller: their organisation roles and current memberships.
+pub async fn principal(
+    conn: &impl ConnectionTrait,
+    member: MemberId,
+) -> AppResult<Option<crate::domain::authz::Principal>> {
+    let Some(model) = member_db::Entity::find_by_id(member.0).one(conn).await? else {
+        return Ok(None);
+    };
+    let seats = membership_db::Entity::find()
+        .filter(membership_db::Column::MemberId.eq(member.0))
+        .filter(membership_db::Column::Until.is_null())
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| {
+            membership_from_model(m).map(|m| crate::domain::authz::Seat {
+                group: m.group_id,
+                role: m.role,
+                represents: m.represents,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Some(crate::domain::authz::Principal {
+        member_id: member,
+        administrator: model.administrator,
+        commissioner: model.commissioner,
+        seats,
+    }))
+}

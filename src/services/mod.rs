@@ -4,11 +4,13 @@
 //! writes the audit event.
 
 pub mod audit;
+pub mod chat;
 pub mod demo;
 pub mod groups;
 pub mod items;
 pub mod meetings;
 pub mod members;
+pub mod newsletters;
 pub mod outbox;
 pub mod providers;
 pub mod tokens;

@@ -4,11 +4,14 @@
 mod authorisation;
 mod bad_input;
 mod cli;
+mod discord_selftest;
+mod fake_discord;
 mod helpers;
 mod hierarchy;
 mod items;
 mod meetings;
 mod migrations;
+mod newsletters;
 mod nominations;
 mod observability;
 mod pagination;

@@ -1,0 +1,462 @@
+//! Newsletters in GraphQL: compiling a draft, editing it, publishing it, reading what a group
+//! issued or received; and linking chat accounts and channels.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::ids::{self, NodeType};
+use super::items::ItemNode;
+use super::pagination::{self, IdConnection};
+use super::types::GroupNode;
+use super::{actor, db, loaders};
+use crate::domain::newsletter::{Entry, Newsletter};
+use crate::domain::{GroupId, ItemId};
+use crate::error::AppError;
+use crate::services::{chat, newsletters};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::newsletter::NewsletterStatus")]
+pub enum NewsletterStatus {
+    /// Being edited by the issuing group's officers; seen by nobody else.
+    Draft,
+    /// Frozen, public, and sent to every group below.
+    Published,
+}
+
+/// The parts of a newsletter, most important first.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::newsletter::Section")]
+pub enum NewsletterSection {
+    Safety,
+    Answers,
+    Patterns,
+    Received,
+    TakenUp,
+    Closed,
+    Meetings,
+    Waiting,
+    Notice,
+}
+
+pub struct NewsletterNode(pub Newsletter);
+
+/// A district's or the council's newsletter.
+#[Object(name = "Newsletter")]
+impl NewsletterNode {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Newsletter, self.0.id)
+    }
+
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    async fn introduction(&self) -> &str {
+        &self.0.introduction
+    }
+
+    /// The group that issued it.
+    async fn issuer(&self, ctx: &Context<'_>) -> Result<Option<GroupNode>> {
+        Ok(loaders(ctx)
+            .groups
+            .load_one(self.0.group_id)
+            .await?
+            .map(GroupNode))
+    }
+
+    async fn period_start(&self) -> NaiveDate {
+        self.0.period.start
+    }
+
+    async fn period_end(&self) -> NaiveDate {
+        self.0.period.end
+    }
+
+    async fn status(&self) -> NewsletterStatus {
+        self.0.status.into()
+    }
+
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+
+    /// In reading order.
+    async fn entries(&self) -> Vec<NewsletterEntryNode> {
+        self.0
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(index, entry)| NewsletterEntryNode(entry.clone(), index as i32 + 1))
+            .collect()
+    }
+
+    /// Where to read it: accessible HTML, large print, plain text and Markdown.
+    async fn urls(&self) -> NewsletterUrls {
+        let base = newsletters::path(self.0.id);
+        NewsletterUrls {
+            html: base.clone(),
+            large_print: format!("{base}?format=large-print"),
+            text: format!("{base}.txt"),
+            markdown: format!("{base}.md"),
+        }
+    }
+
+    /// The groups it reached (every group below the issuer), once published.
+    async fn received_by(&self, ctx: &Context<'_>) -> Result<Vec<GroupNode>> {
+        let ids = newsletters::receivers(db(ctx), self.0.id).await?;
+        let found = loaders(ctx).groups.load_many(ids.iter().copied()).await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.get(id).cloned())
+            .map(GroupNode)
+            .collect())
+    }
+
+    /// How its delivery to each group's chat channel is going (for the issuing officers).
+    async fn deliveries(&self, ctx: &Context<'_>) -> Result<Vec<NewsletterDelivery>> {
+        let deliveries = newsletters::deliveries(db(ctx), actor(ctx), self.0.id).await?;
+        let ids: Vec<GroupId> = deliveries.iter().map(|d| d.group_id).collect();
+        let groups = loaders(ctx).groups.load_many(ids).await?;
+        Ok(deliveries
+            .into_iter()
+            .map(|d| NewsletterDelivery {
+                group: groups.get(&d.group_id).cloned().map(GroupNode),
+                status: d.status,
+                attempts: d.attempts,
+                last_error: d.last_error,
+                delivered_at: d.delivered_at,
+            })
+            .collect())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct NewsletterUrls {
+    pub html: String,
+    pub large_print: String,
+    pub text: String,
+    pub markdown: String,
+}
+
+/// One destination of a newsletter: a group's chat channel.
+#[derive(SimpleObject)]
+pub struct NewsletterDelivery {
+    pub group: Option<GroupNode>,
+    /// PENDING, DELIVERED or FAILED.
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+pub struct NewsletterEntryNode(Entry, i32);
+
+#[Object(name = "NewsletterEntry")]
+impl NewsletterEntryNode {
+    async fn id(&self) -> ID {
+        ids::encode(NodeType::NewsletterEntry, self.0.id.unwrap_or_default())
+    }
+
+    /// 1 for the first entry.
+    async fn position(&self) -> i32 {
+        self.1
+    }
+
+    async fn section(&self) -> NewsletterSection {
+        self.0.section.into()
+    }
+
+    async fn heading(&self) -> &str {
+        &self.0.heading
+    }
+
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    /// The item it is about, when you may see it.
+    async fn item(&self, ctx: &Context<'_>) -> Result<Option<ItemNode>> {
+        let Some(id) = self.0.item_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)
+            .items
+            .load_one(ItemId(id.0))
+            .await?
+            .map(ItemNode))
+    }
+}
+
+#[derive(Default)]
+pub struct NewsletterQuery;
+
+#[Object]
+impl NewsletterQuery {
+    /// The newsletters a group issued (its drafts too, for its officers), or with
+    /// `received: true` those it received from above. Newest first.
+    async fn newsletters(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        #[graphql(default = false)] received: bool,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<NewsletterNode>> {
+        let group = group_id_of(&group_id, "groupId")?;
+        let request = pagination::page_request(first, after)?;
+        let page = newsletters::list(db(ctx), actor(ctx), group, received, request).await?;
+        Ok(pagination::connection(
+            page,
+            request,
+            |n| n.id,
+            NewsletterNode,
+        ))
+    }
+}
+
+fn group_id_of(id: &ID, field: &'static str) -> Result<GroupId, AppError> {
+    ids::decode(NodeType::Group, id, field).map(GroupId)
+}
+
+fn newsletter_id(id: &ID, field: &'static str) -> Result<i64, AppError> {
+    ids::decode(NodeType::Newsletter, id, field)
+}
+
+fn entry_id(id: &ID) -> Result<i64, AppError> {
+    ids::decode(NodeType::NewsletterEntry, id, "entryId")
+}
+
+#[derive(InputObject)]
+pub struct CompileNewsletterInput {
+    /// A District Group or the Patients' Council.
+    pub group_id: ID,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+}
+
+#[derive(InputObject)]
+pub struct UpdateNewsletterInput {
+    pub id: ID,
+    pub title: Option<String>,
+    pub introduction: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct AddNewsletterEntryInput {
+    pub newsletter_id: ID,
+    pub heading: String,
+    pub body: String,
+    /// 1 is first; at the end when left out.
+    pub position: Option<i32>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateNewsletterEntryInput {
+    pub entry_id: ID,
+    pub heading: Option<String>,
+    pub body: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RemoveNewsletterEntryInput {
+    pub entry_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct MoveNewsletterEntryInput {
+    pub entry_id: ID,
+    /// 1 is first.
+    pub position: i32,
+}
+
+#[derive(InputObject)]
+pub struct PublishNewsletterInput {
+    pub id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct NewsletterPayload {
+    pub newsletter: NewsletterNode,
+}
+
+#[derive(SimpleObject)]
+pub struct PublishNewsletterPayload {
+    pub newsletter: NewsletterNode,
+    /// False when it had already been published (a retry or a double click): nothing was
+    /// sent again.
+    pub published_now: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct ChatLinkCodePayload {
+    /// Type `/link CODE` in Discord within the time below. It works once.
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(InputObject)]
+pub struct LinkChatChannelInput {
+    pub group_id: ID,
+    /// The Discord channel's id (in Discord: right-click the channel, Copy Channel ID).
+    pub channel_id: String,
+}
+
+#[derive(SimpleObject)]
+pub struct LinkChatChannelPayload {
+    pub group: GroupNode,
+}
+
+#[derive(Default)]
+pub struct NewsletterMutation;
+
+#[Object]
+impl NewsletterMutation {
+    /// Compiles a draft newsletter from the group's activity in the period (its secretary or
+    /// chair). Only they see the draft until it is published.
+    async fn compile_newsletter(
+        &self,
+        ctx: &Context<'_>,
+        input: CompileNewsletterInput,
+    ) -> Result<NewsletterPayload> {
+        let group = group_id_of(&input.group_id, "groupId")?;
+        let newsletter = newsletters::compile(
+            db(ctx),
+            actor(ctx),
+            group,
+            input.period_start,
+            input.period_end,
+        )
+        .await?;
+        Ok(NewsletterPayload {
+            newsletter: NewsletterNode(newsletter),
+        })
+    }
+
+    /// Sets a draft's title or introduction.
+    async fn update_newsletter(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateNewsletterInput,
+    ) -> Result<NewsletterPayload> {
+        let id = newsletter_id(&input.id, "id")?;
+        let newsletter =
+            newsletters::update(db(ctx), actor(ctx), id, input.title, input.introduction).await?;
+        Ok(NewsletterPayload {
+            newsletter: NewsletterNode(newsletter),
+        })
+    }
+
+    /// Adds a free entry to a draft: an event, a consultation to take part in.
+    async fn add_newsletter_entry(
+        &self,
+        ctx: &Context<'_>,
+        input: AddNewsletterEntryInput,
+    ) -> Result<NewsletterPayload> {
+        let id = newsletter_id(&input.newsletter_id, "newsletterId")?;
+        let newsletter = newsletters::add_entry(
+            db(ctx),
+            actor(ctx),
+            id,
+            &input.heading,
+            &input.body,
+            input.position,
+        )
+        .await?;
+        Ok(NewsletterPayload {
+            newsletter: NewsletterNode(newsletter),
+        })
+    }
+
+    /// Rewrites an entry of a draft.
+    async fn update_newsletter_entry(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateNewsletterEntryInput,
+    ) -> Result<NewsletterPayload> {
+        let newsletter = newsletters::update_entry(
+            db(ctx),
+            actor(ctx),
+            entry_id(&input.entry_id)?,
+            input.heading,
+            input.body,
+        )
+        .await?;
+        Ok(NewsletterPayload {
+            newsletter: NewsletterNode(newsletter),
+        })
+    }
+
+    /// Removes an entry from a draft.
+    async fn remove_newsletter_entry(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveNewsletterEntryInput,
+    ) -> Result<NewsletterPayload> {
+        let newsletter =
+            newsletters::remove_entry(db(ctx), actor(ctx), entry_id(&input.entry_id)?).await?;
+        Ok(NewsletterPayload {
+            newsletter: NewsletterNode(newsletter),
+        })
+    }
+
+    /// Moves an entry of a draft to another position.
+    async fn move_newsletter_entry(
+        &self,
+        ctx: &Context<'_>,
+        input: MoveNewsletterEntryInput,
+    ) -> Result<NewsletterPayload> {
+        let newsletter = newsletters::move_entry(
+            db(ctx),
+            actor(ctx),
+            entry_id(&input.entry_id)?,
+            input.position,
+        )
+        .await?;
+        Ok(NewsletterPayload {
+            newsletter: NewsletterNode(newsletter),
+        })
+    }
+
+    /// Publishes a draft: it is frozen, reaches every group below the issuer, and is posted
+    /// once to each of their linked chat channels. Publishing again does nothing.
+    async fn publish_newsletter(
+        &self,
+        ctx: &Context<'_>,
+        input: PublishNewsletterInput,
+    ) -> Result<PublishNewsletterPayload> {
+        let id = newsletter_id(&input.id, "id")?;
+        let (newsletter, published_now) = newsletters::publish(db(ctx), actor(ctx), id).await?;
+        Ok(PublishNewsletterPayload {
+            newsletter: NewsletterNode(newsletter),
+            published_now,
+        })
+    }
+
+    /// A one-time code to link your Discord account: type `/link CODE` to the Pyramid bot.
+    async fn create_chat_link_code(&self, ctx: &Context<'_>) -> Result<ChatLinkCodePayload> {
+        let code = chat::create_link_code(db(ctx), actor(ctx)).await?;
+        Ok(ChatLinkCodePayload {
+            code: code.code,
+            expires_at: code.expires_at,
+        })
+    }
+
+    /// Links a Discord channel to a group (an administrator or the group's secretary or
+    /// chair): its newsletters are posted there and reports made there are raised in it.
+    async fn link_chat_channel(
+        &self,
+        ctx: &Context<'_>,
+        input: LinkChatChannelInput,
+    ) -> Result<LinkChatChannelPayload> {
+        let group = group_id_of(&input.group_id, "groupId")?;
+        chat::link_channel(db(ctx), actor(ctx), group, chat::DISCORD, &input.channel_id).await?;
+        let group = loaders(ctx)
+            .groups
+            .load_one(group)
+            .await?
+            .ok_or_else(|| AppError::not_found("group"))?;
+        Ok(LinkChatChannelPayload {
+            group: GroupNode(group),
+        })
+    }
+}
