@@ -49,6 +49,8 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
+    /// Run the Discord bot and the outbox worker alone, without the HTTP server.
+    Bot,
     /// Issue or revoke API tokens.
     Token {
         #[command(subcommand)]
@@ -156,6 +158,26 @@ async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Starts the Discord bot and the outbox worker that delivers through it, when a token is
+/// configured. Without one, deliveries wait in the outbox (nothing is lost).
+async fn start_chat(
+    settings: &Settings,
+    db: &DatabaseConnection,
+) -> anyhow::Result<Option<crate::chat::BotHandle>> {
+    let Some(config) = settings.bot() else {
+        tracing::info!(
+            "The Discord bot is off (set PYRAMID_DISCORD_TOKEN to start it); chat deliveries wait in the outbox."
+        );
+        return Ok(None);
+    };
+    let bot = crate::chat::start(db.clone(), config.clone()).await?;
+    let courier = std::sync::Arc::new(bot.courier(db.clone(), &config));
+    let worker = crate::workers::OutboxWorker::new(db.clone(), courier);
+    tokio::spawn(worker.run(std::time::Duration::from_secs(5)));
+    tracing::info!("The Discord bot is starting");
+    Ok(Some(bot))
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.settings;
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
@@ -164,13 +186,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if demo {
                 seed_demo(app.db()).await?;
             }
+            let bot = start_chat(&settings, app.db()).await?;
             tracing::info!(
                 "Pyramid is listening on http://{}:{}/graphql (database: {})",
                 settings.listen.ip(),
                 app.port(),
                 settings.database_url
             );
-            app.run_until_stopped().await.context("the server stopped")
+            let served = app.run_until_stopped().await.context("the server stopped");
+            if let Some(bot) = bot {
+                bot.stop().await;
+            }
+            served
+        }
+        Command::Bot => {
+            let db = database(&settings).await?;
+            startup::migrate(&db).await?;
+            let bot = start_chat(&settings, &db)
+                .await?
+                .context("PYRAMID_DISCORD_TOKEN is not set: the bot needs a Discord bot token")?;
+            let _ = tokio::signal::ctrl_c().await;
+            bot.stop().await;
+            Ok(())
         }
         Command::Migrate { action } => {
             let db = database(&settings).await?;

@@ -38,6 +38,117 @@ pub struct Settings {
         global = true
     )]
     pub log: String,
+
+    /// The Discord bot's token. The bot starts when it is set. Never logged.
+    #[arg(
+        long,
+        env = "PYRAMID_DISCORD_TOKEN",
+        value_name = "PYRAMID_DISCORD_TOKEN",
+        hide_env_values = true,
+        value_parser = parse_secret,
+        global = true
+    )]
+    pub discord_token: Option<Secret>,
+
+    /// Where Discord's REST API is, when requests go through a proxy (or a fake, in tests).
+    #[arg(
+        long,
+        env = "PYRAMID_DISCORD_API_BASE",
+        value_name = "PYRAMID_DISCORD_API_BASE",
+        global = true
+    )]
+    pub discord_api_base: Option<String>,
+
+    /// Register the bot's commands in this Discord server (guild) only; they appear at once.
+    #[arg(
+        long,
+        env = "PYRAMID_DISCORD_GUILD",
+        value_name = "PYRAMID_DISCORD_GUILD",
+        global = true
+    )]
+    pub discord_guild: Option<u64>,
+
+    /// The Discord channel where safety concerns are announced to the quality team.
+    #[arg(
+        long,
+        env = "PYRAMID_DISCORD_QUALITY_CHANNEL",
+        value_name = "PYRAMID_DISCORD_QUALITY_CHANNEL",
+        global = true
+    )]
+    pub discord_quality_channel: Option<u64>,
+
+    /// Pyramid's address as people reach it, for links in chat (default: http://LISTEN).
+    #[arg(
+        long,
+        env = "PYRAMID_PUBLIC_URL",
+        value_name = "PYRAMID_PUBLIC_URL",
+        global = true
+    )]
+    pub public_url: Option<String>,
+}
+
+impl Settings {
+    /// Settings for a local run on `database_url`, everything else at its default.
+    pub fn local(database_url: DatabaseUrl, listen: SocketAddr) -> Self {
+        Self {
+            database_url,
+            listen,
+            log: "warn".to_owned(),
+            discord_token: None,
+            discord_api_base: None,
+            discord_guild: None,
+            discord_quality_channel: None,
+            public_url: None,
+        }
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// The bot's configuration, when a token is set.
+    pub fn bot(&self) -> Option<crate::chat::BotConfig> {
+        Some(crate::chat::BotConfig {
+            token: self.discord_token.clone()?,
+            api_base: self.discord_api_base.clone(),
+            guild: self.discord_guild,
+            public_url: self.public_url(),
+            quality_channel: self.discord_quality_channel,
+        })
+    }
+}
+
+/// A secret (a token). Its `Debug` never shows it.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(hidden)")
+    }
+}
+
+fn parse_secret(raw: &str) -> Result<Secret, String> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.chars().any(char::is_whitespace) {
+        Err("a token is one word with no spaces".to_owned())
+    } else {
+        Ok(Secret(raw.to_owned()))
+    }
 }
 
 /// A database URL Pyramid can use. Its `Debug`/`Display` hide any password.

@@ -1,7 +1,6 @@
 //! Newsletters (drafts and published issues, their ordered entries, and which groups received
 //! each), and the chat side: members' linked chat accounts, one-time link codes (stored
-//! hashed), groups' linked chat channels, and chat interactions already handled (so a
-//! duplicated delivery from the chat service is answered once).
+//! hashed), and groups' linked chat channels.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -217,24 +216,11 @@ impl MigrationTrait for Migration {
                     .unique()
                     .to_owned(),
             )
-            .await?;
-
-        manager
-            .create_table(
-                Table::create()
-                    .table(ChatInteractions::Table)
-                    .col(string_len(ChatInteractions::ExternalId, 64).primary_key())
-                    .col(string_len(ChatInteractions::Platform, 16))
-                    .col(big_integer_null(ChatInteractions::ItemId))
-                    .col(timestamp_with_time_zone(ChatInteractions::ReceivedAt))
-                    .to_owned(),
-            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
-            ChatInteractions::Table.into_iden(),
             ChatChannels::Table.into_iden(),
             ChatLinkCodes::Table.into_iden(),
             ChatIdentities::Table.into_iden(),
@@ -316,15 +302,6 @@ enum ChatChannels {
     ExternalId,
     LinkedBy,
     LinkedAt,
-}
-
-#[derive(DeriveIden)]
-enum ChatInteractions {
-    Table,
-    ExternalId,
-    Platform,
-    ItemId,
-    ReceivedAt,
 }
 
 #[derive(DeriveIden)]

@@ -5,7 +5,6 @@ pub mod api_token;
 pub mod audit_event;
 pub mod chat_channel;
 pub mod chat_identity;
-pub mod chat_interaction;
 pub mod chat_link_code;
 pub mod group;
 pub mod item;

@@ -18,8 +18,8 @@ use super::audit::{self, Subject};
 use super::{groups, members};
 use crate::domain::authz::{self, Actor};
 use crate::domain::item as item_rules;
-use crate::domain::{GroupId, ItemId, MemberId};
-use crate::entities::{chat_channel, chat_identity, chat_interaction, chat_link_code};
+use crate::domain::{GroupId, MemberId};
+use crate::entities::{chat_channel, chat_identity, chat_link_code};
 use crate::error::{AppError, AppResult};
 
 pub const DISCORD: &str = "DISCORD";
@@ -269,33 +269,29 @@ pub async fn account_of(
         .map(|i| i.external_id))
 }
 
-/// The item a chat interaction already raised, if it was handled before.
-pub async fn handled_interaction(
+/// Where a report made in chat is raised: the group the channel is linked to, or else the
+/// member's PPG. `None` when the member belongs to no group.
+pub async fn report_group(
     conn: &impl ConnectionTrait,
-    platform: &str,
-    interaction: &str,
-) -> AppResult<Option<Option<ItemId>>> {
-    Ok(chat_interaction::Entity::find_by_id(interaction.to_owned())
-        .filter(chat_interaction::Column::Platform.eq(platform))
-        .one(conn)
-        .await?
-        .map(|row| row.item_id.map(ItemId)))
-}
-
-/// Records that a chat interaction was handled (in the transaction that handled it).
-pub async fn remember_interaction(
-    conn: &impl ConnectionTrait,
-    platform: &str,
-    interaction: &str,
-    item: Option<ItemId>,
-) -> AppResult<()> {
-    chat_interaction::ActiveModel {
-        external_id: Set(interaction.to_owned()),
-        platform: Set(platform.to_owned()),
-        item_id: Set(item.map(|i| i.0)),
-        received_at: Set(super::now()),
+    actor: &Actor,
+    channel: Option<&str>,
+) -> AppResult<Option<GroupId>> {
+    if let Some(channel) = channel
+        && let Some(group) = group_of_channel(conn, DISCORD, channel).await?
+    {
+        return Ok(Some(group));
     }
-    .insert(conn)
-    .await?;
-    Ok(())
+    let own: Vec<GroupId> = actor
+        .seats()
+        .iter()
+        .filter(|s| s.represents.is_none())
+        .map(|s| s.group)
+        .collect();
+    let found = groups::get_many(conn, &own).await?;
+    let ppg = own.iter().find(|g| {
+        found
+            .get(g)
+            .is_some_and(|g| g.kind == crate::domain::group::GroupKind::Ppg)
+    });
+    Ok(ppg.or(own.first()).copied())
 }

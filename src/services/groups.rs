@@ -259,3 +259,32 @@ pub async fn descendants(conn: &impl ConnectionTrait, id: GroupId) -> AppResult<
     }
     Ok(found)
 }
+
+/// Finds a group by its practice code or its exact name (for people typing in chat).
+pub async fn find(conn: &impl ConnectionTrait, text: &str) -> AppResult<Group> {
+    let text = text.trim();
+    let by_code = match PracticeCode::parse(text) {
+        Ok(code) => {
+            db::Entity::find()
+                .filter(db::Column::PracticeCode.eq(code.as_str()))
+                .one(conn)
+                .await?
+        }
+        Err(_) => None,
+    };
+    let found = match by_code {
+        Some(group) => Some(group),
+        None => {
+            db::Entity::find()
+                .filter(db::Column::Name.eq(text))
+                .one(conn)
+                .await?
+        }
+    };
+    found.map(from_model).transpose()?.ok_or_else(|| {
+        AppError::bad_input(
+            "group",
+            format!("There is no group called '{text}': use its exact name or its practice code."),
+        )
+    })
+}

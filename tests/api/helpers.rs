@@ -157,11 +157,7 @@ impl TestApp {
                 .with_test_writer()
                 .try_init();
         }
-        let settings = Settings {
-            database_url: database.url.clone(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            log: "warn".into(),
-        };
+        let settings = Settings::local(database.url.clone(), "127.0.0.1:0".parse().unwrap());
         let app = Application::build(&settings).await.expect("the app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.db().clone();

@@ -3,6 +3,7 @@
 
 mod authorisation;
 mod bad_input;
+mod bot;
 mod cli;
 mod discord_selftest;
 mod fake_discord;

@@ -1,0 +1,575 @@
+//! The Discord bot: the front door for representatives and members who live in their group's
+//! channel. Handlers are thin: read the interaction, call a service (the same ones GraphQL
+//! calls), and reply with text from `reply.rs`. Deliveries to Discord (newsletters, direct
+//! messages) go through the outbox and `courier.rs`.
+
+mod courier;
+pub mod reply;
+pub mod report;
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use sea_orm::DatabaseConnection;
+use serenity::all::{
+    Client, ClientBuilder, Command, CommandDataOption, CommandDataOptionValue, CommandInteraction,
+    CommandOptionType, CommandType, Context, CreateCommand, CreateCommandOption,
+    CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GatewayIntents,
+    GuildId, Http, HttpBuilder, Interaction, ModalInteraction, Permissions, Ready, ResolvedTarget,
+    ShardManager,
+};
+use tokio::task::JoinHandle;
+
+pub use courier::DiscordCourier;
+
+use crate::configuration::Secret;
+use crate::domain::authz::Actor;
+use crate::domain::item::{Channel, InformationSource, ItemKind, Sentiment};
+use crate::domain::page::PageRequest;
+use crate::error::AppError;
+use crate::services::{self, chat::DISCORD, items};
+use report::Choices;
+
+/// How the bot reaches Discord.
+#[derive(Clone)]
+pub struct BotConfig {
+    pub token: Secret,
+    /// Where Discord's REST API and gateway look-up are (a proxy, or a fake in tests).
+    pub api_base: Option<String>,
+    /// Register commands in this guild only (they appear at once) instead of globally.
+    pub guild: Option<u64>,
+    /// Pyramid's public address, for links to newsletters.
+    pub public_url: String,
+    /// Where safety alerts for the quality team are posted.
+    pub quality_channel: Option<u64>,
+}
+
+/// A running bot.
+pub struct BotHandle {
+    pub http: Arc<Http>,
+    shards: Arc<ShardManager>,
+    task: JoinHandle<()>,
+}
+
+impl BotHandle {
+    /// The courier that delivers the outbox through this bot.
+    pub fn courier(&self, db: DatabaseConnection, config: &BotConfig) -> DiscordCourier {
+        DiscordCourier::new(db, self.http.clone(), config)
+    }
+
+    pub async fn stop(self) {
+        self.shards.shutdown_all().await;
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), self.task).await;
+    }
+}
+
+pub fn http_client(config: &BotConfig) -> Http {
+    let mut builder = HttpBuilder::new(config.token.expose());
+    if let Some(base) = &config.api_base {
+        // Proxied requests must bypass serenity's rate limiter (it would send them straight
+        // to discord.com); rate limits then come back as errors and the outbox backs off.
+        builder = builder
+            .proxy(base.trim_end_matches('/'))
+            .ratelimiter_disabled(true);
+    }
+    builder.build()
+}
+
+/// Connects to Discord and starts answering members.
+pub async fn start(db: DatabaseConnection, config: BotConfig) -> anyhow::Result<BotHandle> {
+    let handler = Handler {
+        db,
+        config: Arc::new(config.clone()),
+    };
+    let mut client: Client =
+        ClientBuilder::new_with_http(http_client(&config), GatewayIntents::GUILDS)
+            .event_handler(handler)
+            .await
+            .context("could not set up the Discord client")?;
+    let http = client.http.clone();
+    let shards = client.shard_manager.clone();
+    let task = tokio::spawn(async move {
+        if let Err(error) = client.start().await {
+            tracing::error!(%error, "the Discord bot stopped");
+        }
+    });
+    Ok(BotHandle { http, shards, task })
+}
+
+/// The commands members use, registered at startup.
+pub fn commands() -> Vec<CreateCommand> {
+    let choice = |name: &str, description: &str, choices: &[(&str, &str)]| {
+        choices.iter().fold(
+            CreateCommandOption::new(CommandOptionType::String, name, description),
+            |option, (label, value)| option.add_string_choice(*label, *value),
+        )
+    };
+    vec![
+        CreateCommand::new("link")
+            .description("Link your Discord account to Pyramid with the code Pyramid gave you")
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::String,
+                    "code",
+                    "The code, such as ABCD-2345",
+                )
+                .required(true)
+                .max_length(20),
+            ),
+        CreateCommand::new("report")
+            .description("Report a patient's experience (soft intelligence) to your group")
+            .add_option(choice(
+                "sentiment",
+                "Was the experience positive, negative or mixed?",
+                &[
+                    ("Negative", "NEGATIVE"),
+                    ("Positive", "POSITIVE"),
+                    ("Mixed", "MIXED"),
+                ],
+            ))
+            .add_option(CreateCommandOption::new(
+                CommandOptionType::Boolean,
+                "safety",
+                "Could a patient be at risk? It then goes straight to the quality team",
+            ))
+            .add_option(choice(
+                "kind",
+                "What sort of report",
+                &[
+                    ("Soft intelligence", "SOFT_INTELLIGENCE"),
+                    ("Concern", "CONCERN"),
+                    ("Suggestion", "SUGGESTION"),
+                    ("Compliment", "COMPLIMENT"),
+                    ("Question", "QUESTION"),
+                ],
+            ))
+            .add_option(choice(
+                "source",
+                "Where the information came from",
+                &[
+                    ("My own experience", "OWN_EXPERIENCE"),
+                    ("Family or carer", "FAMILY_OR_CARER"),
+                    ("Heard from another patient", "HEARD_FROM_ANOTHER_PATIENT"),
+                    ("Other", "OTHER"),
+                ],
+            )),
+        CreateCommand::new("Report as soft intelligence").kind(CommandType::Message),
+        CreateCommand::new("status")
+            .description("See where an item is and any answer")
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::String,
+                    "reference",
+                    "The item's reference, such as SI-2026-000123",
+                )
+                .required(true)
+                .max_length(20),
+            ),
+        CreateCommand::new("mine").description("Your recent items and where they are"),
+        CreateCommand::new("newsletter")
+            .description("The latest newsletter for this channel's group"),
+        CreateCommand::new("pyramid")
+            .description("Set up Pyramid in this server")
+            .default_member_permissions(Permissions::MANAGE_CHANNELS)
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::SubCommand,
+                    "link-channel",
+                    "Link this channel to a Pyramid group",
+                )
+                .add_sub_option(
+                    CreateCommandOption::new(
+                        CommandOptionType::String,
+                        "group",
+                        "The group's exact name or practice code",
+                    )
+                    .required(true)
+                    .max_length(200),
+                ),
+            ),
+    ]
+}
+
+struct Handler {
+    db: DatabaseConnection,
+    config: Arc<BotConfig>,
+}
+
+fn option<'a>(options: &'a [CommandDataOption], name: &str) -> Option<&'a CommandDataOptionValue> {
+    options.iter().find(|o| o.name == name).map(|o| &o.value)
+}
+
+fn string_option(options: &[CommandDataOption], name: &str) -> Option<String> {
+    match option(options, name) {
+        Some(CommandDataOptionValue::String(value)) => Some(value.clone()),
+        _ => None,
+    }
+}
+
+/// Discord refuses messages over 2,000 characters.
+fn fit(text: String) -> String {
+    if text.chars().count() <= 2_000 {
+        text
+    } else {
+        let mut cut: String = text.chars().take(1_990).collect();
+        cut.push_str(" [...]");
+        cut
+    }
+}
+
+fn private(text: String) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(
+        CreateInteractionResponseMessage::new()
+            .content(fit(text))
+            .ephemeral(true),
+    )
+}
+
+#[serenity::async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        let registered = match self.config.guild {
+            Some(guild) => {
+                GuildId::new(guild)
+                    .set_commands(&ctx.http, commands())
+                    .await
+            }
+            None => Command::set_global_commands(&ctx.http, commands()).await,
+        };
+        match registered {
+            Ok(commands) => {
+                tracing::info!(bot = %ready.user.name, commands = commands.len(), "the Discord bot is ready")
+            }
+            Err(error) => tracing::error!(%error, "could not register the bot's commands"),
+        }
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let result = match interaction {
+            Interaction::Command(command) => self.command(&ctx, &command).await,
+            Interaction::Modal(modal) => self.submit_report(&ctx, &modal).await,
+            _ => Ok(()),
+        };
+        if let Err(error) = result {
+            tracing::warn!(%error, "could not answer a Discord interaction");
+        }
+    }
+}
+
+impl Handler {
+    /// The Pyramid member behind a Discord user; `None` when not linked (or on a database
+    /// error, which is logged and answered like a refusal to save).
+    async fn actor(&self, user: &str) -> Result<Option<Actor>, AppError> {
+        services::chat::actor_for(&self.db, DISCORD, user).await
+    }
+
+    async fn command(&self, ctx: &Context, command: &CommandInteraction) -> serenity::Result<()> {
+        let user = command.user.id.to_string();
+        if command.data.name == "link" {
+            let code = string_option(&command.data.options, "code").unwrap_or_default();
+            let text = match services::chat::link_account(&self.db, DISCORD, &user, &code).await {
+                Ok(member) => match services::members::principal(&self.db, member).await {
+                    Ok(Some(_)) => {
+                        let name = services::members::get(&self.db, &Actor::System, member)
+                            .await
+                            .map(|m| m.name.as_str().to_owned())
+                            .unwrap_or_default();
+                        reply::linked(&name)
+                    }
+                    _ => reply::try_again_later(),
+                },
+                Err(error @ AppError::BadUserInput { .. }) => error.message(),
+                Err(error) => {
+                    error.log_if_internal();
+                    reply::try_again_later()
+                }
+            };
+            return command.create_response(&ctx.http, private(text)).await;
+        }
+        let actor = match self.actor(&user).await {
+            Ok(Some(actor)) => actor,
+            Ok(None) => {
+                return command
+                    .create_response(&ctx.http, private(reply::not_linked()))
+                    .await;
+            }
+            Err(error) => {
+                error.log_if_internal();
+                return command
+                    .create_response(&ctx.http, private(reply::try_again_later()))
+                    .await;
+            }
+        };
+        if command.data.kind == CommandType::Message {
+            let text = match command.data.target() {
+                Some(ResolvedTarget::Message(message)) => Some(message.content.clone()),
+                _ => None,
+            };
+            let choices = Choices {
+                kind: ItemKind::SoftIntelligence,
+                sentiment: None,
+                safety: None,
+                source: InformationSource::HeardFromAnotherPatient,
+            };
+            return command
+                .create_response(
+                    &ctx.http,
+                    CreateInteractionResponse::Modal(report::form(choices, text.as_deref())),
+                )
+                .await;
+        }
+        let text = match command.data.name.as_str() {
+            "report" => {
+                let options = &command.data.options;
+                let sentiment =
+                    string_option(options, "sentiment").and_then(|s| Sentiment::from_db(&s));
+                let safety = match option(options, "safety") {
+                    Some(CommandDataOptionValue::Boolean(b)) => Some(*b),
+                    _ => None,
+                };
+                let choices = Choices {
+                    kind: string_option(options, "kind")
+                        .and_then(|k| ItemKind::from_db(&k))
+                        .unwrap_or(ItemKind::SoftIntelligence),
+                    // With the sentiment chosen up front the form asks when it happened;
+                    // without it, the form asks for the sentiment and safety instead.
+                    safety: sentiment.map(|_| safety.unwrap_or(false)),
+                    sentiment,
+                    source: string_option(options, "source")
+                        .and_then(|s| InformationSource::from_db(&s))
+                        .unwrap_or(InformationSource::OwnExperience),
+                };
+                return command
+                    .create_response(
+                        &ctx.http,
+                        CreateInteractionResponse::Modal(report::form(choices, None)),
+                    )
+                    .await;
+            }
+            "status" => {
+                let reference =
+                    string_option(&command.data.options, "reference").unwrap_or_default();
+                self.status(&actor, &reference).await
+            }
+            "mine" => self.mine(&actor).await,
+            "newsletter" => self.newsletter(&command.channel_id.to_string()).await,
+            "pyramid" => self.link_channel(&actor, command).await,
+            _ => return Ok(()),
+        };
+        command.create_response(&ctx.http, private(text)).await
+    }
+
+    async fn status(&self, actor: &Actor, reference: &str) -> String {
+        let item = match items::by_reference(&self.db, actor, reference).await {
+            Ok(item) => item,
+            Err(AppError::NotFound(_)) => return reply::not_found(reference),
+            Err(error) => {
+                error.log_if_internal();
+                return reply::try_again_later();
+            }
+        };
+        let events = items::events_of(&self.db, &[item.id])
+            .await
+            .map(|mut e| e.remove(&item.id).unwrap_or_default());
+        let mut ids: Vec<_> = vec![item.current_group_id];
+        if let Ok(events) = &events {
+            ids.extend(events.iter().map(|e| e.group_id));
+        }
+        match (events, services::groups::get_many(&self.db, &ids).await) {
+            (Ok(events), Ok(groups)) => {
+                let name = |id: i64| {
+                    groups
+                        .get(&crate::domain::GroupId(id))
+                        .map(|g| g.name.as_str().to_owned())
+                        .unwrap_or_default()
+                };
+                reply::status(&item, &events, &name)
+            }
+            (Err(error), _) | (_, Err(error)) => {
+                error.log_if_internal();
+                reply::try_again_later()
+            }
+        }
+    }
+
+    async fn mine(&self, actor: &Actor) -> String {
+        let filter = items::ItemFilter {
+            submitted_by: actor.member_id(),
+            ..Default::default()
+        };
+        let page = PageRequest {
+            first: 10,
+            after: None,
+        };
+        match items::list(&self.db, actor, filter, items::ItemOrder::Newest, page).await {
+            Ok(page) => reply::mine(&page.items),
+            Err(error) => {
+                error.log_if_internal();
+                reply::try_again_later()
+            }
+        }
+    }
+
+    async fn newsletter(&self, channel: &str) -> String {
+        let group = match services::chat::group_of_channel(&self.db, DISCORD, channel).await {
+            Ok(Some(group)) => group,
+            Ok(None) => return "This channel is not linked to a Pyramid group yet (an officer can use /pyramid link-channel).".to_owned(),
+            Err(error) => {
+                error.log_if_internal();
+                return reply::try_again_later();
+            }
+        };
+        match services::newsletters::latest_for(&self.db, group).await {
+            Ok(Some(newsletter)) => {
+                let issuer = services::groups::get(&self.db, newsletter.group_id)
+                    .await
+                    .map(|g| g.name.as_str().to_owned())
+                    .unwrap_or_default();
+                let url = format!(
+                    "{}{}",
+                    self.config.public_url,
+                    services::newsletters::path(newsletter.id)
+                );
+                reply::newsletter_view(&newsletter, &issuer, &url)
+            }
+            Ok(None) => reply::no_newsletter(),
+            Err(error) => {
+                error.log_if_internal();
+                reply::try_again_later()
+            }
+        }
+    }
+
+    /// `/pyramid link-channel <group>`: needs Discord's Manage Channels permission here and a
+    /// Pyramid role for the group.
+    async fn link_channel(&self, actor: &Actor, command: &CommandInteraction) -> String {
+        let may_manage = command
+            .member
+            .as_ref()
+            .and_then(|m| m.permissions)
+            .is_some_and(|p| p.manage_channels());
+        if !may_manage {
+            return reply::needs_manage_channels();
+        }
+        let group = match command.data.options.first().map(|o| &o.value) {
+            Some(CommandDataOptionValue::SubCommand(options)) => {
+                string_option(options, "group").unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        let group = match services::groups::find(&self.db, &group).await {
+            Ok(group) => group,
+            Err(error) => return error.message(),
+        };
+        let channel = command.channel_id.to_string();
+        match services::chat::link_channel(&self.db, actor, group.id, DISCORD, &channel).await {
+            Ok(()) => reply::channel_linked(group.name.as_str()),
+            Err(error) => {
+                error.log_if_internal();
+                error.message()
+            }
+        }
+    }
+
+    /// A filled-in report form: raise the item (once, whatever Discord redelivers) and say
+    /// privately what happened.
+    async fn submit_report(&self, ctx: &Context, modal: &ModalInteraction) -> serenity::Result<()> {
+        let Some(choices) = Choices::from_custom_id(&modal.data.custom_id) else {
+            return Ok(());
+        };
+        let user = modal.user.id.to_string();
+        let actor = match self.actor(&user).await {
+            Ok(Some(actor)) => actor,
+            Ok(None) => {
+                return modal
+                    .create_response(&ctx.http, private(reply::not_linked()))
+                    .await;
+            }
+            Err(error) => {
+                return modal
+                    .create_response(&ctx.http, private(reply::report_not_saved(&error)))
+                    .await;
+            }
+        };
+        let answers: Vec<(String, String)> = modal
+            .data
+            .components
+            .iter()
+            .flat_map(|row| row.components.iter())
+            .filter_map(|c| match c {
+                serenity::all::ActionRowComponent::InputText(input) => Some((
+                    input.custom_id.clone(),
+                    input.value.clone().unwrap_or_default(),
+                )),
+                _ => None,
+            })
+            .collect();
+        let text = match self
+            .raise(
+                &actor,
+                choices,
+                &answers,
+                &modal.channel_id.to_string(),
+                &modal.id.to_string(),
+            )
+            .await
+        {
+            Ok(text) => text,
+            Err(error) => {
+                error.log_if_internal();
+                reply::report_not_saved(&error)
+            }
+        };
+        modal.create_response(&ctx.http, private(text)).await
+    }
+
+    async fn raise(
+        &self,
+        actor: &Actor,
+        choices: Choices,
+        answers: &[(String, String)],
+        channel: &str,
+        interaction: &str,
+    ) -> Result<String, AppError> {
+        let filled = report::read(choices, |id| {
+            answers
+                .iter()
+                .find(|(k, _)| k == id)
+                .map(|(_, v)| v.clone())
+        })?;
+        let Some(group) = services::chat::report_group(&self.db, actor, Some(channel)).await?
+        else {
+            return Ok(reply::not_in_a_group());
+        };
+        let raise = items::RaiseItem {
+            group_id: group,
+            kind: choices.kind,
+            title: filled.title,
+            body: filled.body,
+            provider_id: None,
+            provider_name: filled.provider,
+            experienced_on: filled.experienced_on,
+            sentiment: filled.sentiment,
+            information_source: choices.source,
+            raised_with_pals: false,
+            raised_as_complaint: false,
+            safety_concern: filled.safety_concern,
+            themes: Vec::new(),
+            // Discord may deliver the same submission twice: it is one item.
+            idempotency_key: Some(format!("discord:{interaction}")),
+            channel: Channel::Discord,
+        };
+        let raised = items::raise(&self.db, actor, raise).await?;
+        let group_name = services::groups::get(&self.db, raised.item.origin_group_id)
+            .await?
+            .name
+            .as_str()
+            .to_owned();
+        Ok(reply::report_saved(
+            &raised.item,
+            raised.notice.as_deref(),
+            &group_name,
+            !raised.created,
+        ))
+    }
+}

@@ -1,0 +1,365 @@
+//! What the bot says. Pure functions from what the services returned to plain text a member
+//! reads in Discord (no embeds needed), unit-tested here.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::domain::item::{EventKind, Item, ItemEvent, Outcome, Status};
+use crate::domain::newsletter::Newsletter;
+use crate::error::AppError;
+
+pub fn not_linked() -> String {
+    "You are not linked to Pyramid yet, so nothing you send here is saved. Ask in Pyramid for a link code \
+     (your group's secretary can help), then type /link followed by the code."
+        .to_owned()
+}
+
+pub fn linked(name: &str) -> String {
+    format!(
+        "Thank you, {name}: your Discord account is now linked to Pyramid. Use /report to tell us about a patient's experience."
+    )
+}
+
+pub fn status_words(status: Status, group: &str) -> String {
+    match status {
+        Status::Raised => format!("with {group}, waiting for the PPG to discuss it"),
+        Status::AtDistrict => format!("taken up to {group}"),
+        Status::AtCouncil => format!("taken up to {group}"),
+        Status::Referred => "referred to the commissioners' quality team".to_owned(),
+        Status::Responded => "answered".to_owned(),
+        Status::Closed => "closed".to_owned(),
+    }
+}
+
+fn outcome_words(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::ChangeMade => "a change was made",
+        Outcome::ActionPlanned => "action is planned",
+        Outcome::NoAction => "no action will be taken",
+    }
+}
+
+/// The private reply to a saved report.
+pub fn report_saved(item: &Item, notice: Option<&str>, group: &str, duplicate: bool) -> String {
+    let mut lines = Vec::new();
+    if duplicate {
+        lines.push(format!(
+            "We already have this report: it is {}.",
+            item.reference
+        ));
+    } else {
+        lines.push(format!(
+            "Thank you. Your report is saved as {} in {group}.",
+            item.reference
+        ));
+    }
+    if let Some(notice) = notice {
+        lines.push(format!(
+            "{notice} Please don't share personal details such as NHS numbers or phone numbers."
+        ));
+    }
+    if item.safety_concern {
+        lines.push("Because you said a patient may be at risk, it has gone straight to the commissioners' quality team.".to_owned());
+    } else {
+        lines.push("What happens next: your group will discuss it, and its representative may take it to the district. You will get a message here when it moves or is answered.".to_owned());
+    }
+    lines.push(format!("To follow it, type /status {}.", item.reference));
+    lines.join("\n")
+}
+
+/// The private reply when a report could not be saved.
+pub fn report_not_saved(error: &AppError) -> String {
+    match error {
+        AppError::BadUserInput { field, message } => {
+            format!("Your report was not saved. {} ({}) Please try again.", message, field_label(field))
+        }
+        AppError::Internal(_) => "Your report was not saved: Pyramid could not store it just now, and nothing was kept. Please try again in a few minutes.".to_owned(),
+        other => format!("Your report was not saved. {}", other.message()),
+    }
+}
+
+/// The words a member sees on the form for a field Pyramid names.
+pub fn field_label(field: &str) -> &str {
+    match field {
+        "title" => "field: Title",
+        "body" => "field: What happened",
+        "providerName" => "field: Provider or service",
+        "experiencedOn" | "when" => "field: When",
+        "sentiment" => "field: Positive, negative or mixed",
+        "safety" => "field: Is a patient at risk",
+        "themes" => "field: Themes",
+        "code" => "the link code",
+        _ => "check what you typed",
+    }
+}
+
+fn day(at: DateTime<Utc>) -> String {
+    at.format("%-d %b %Y").to_string()
+}
+
+/// An item's status and history, for `/status`.
+pub fn status(item: &Item, events: &[ItemEvent], group_name: &dyn Fn(i64) -> String) -> String {
+    let mut lines = vec![
+        format!("{}: {}", item.reference, item.title),
+        format!(
+            "Now: {}.",
+            status_words(item.status, &group_name(item.current_group_id.0))
+        ),
+        "History:".to_owned(),
+    ];
+    for event in events {
+        let what = match event.kind {
+            EventKind::Raised => format!("raised in {}", group_name(event.group_id.0)),
+            EventKind::Escalated => format!("taken up to {}", group_name(event.group_id.0)),
+            EventKind::Referred => "referred to the commissioners".to_owned(),
+            EventKind::SafetyReferred => {
+                "sent straight to the quality team as a safety concern".to_owned()
+            }
+            EventKind::Responded => "answered".to_owned(),
+            EventKind::Closed => "closed".to_owned(),
+            EventKind::Linked => "joined with other reports of the same matter".to_owned(),
+            EventKind::Noted => {
+                format!("discussed at a meeting of {}", group_name(event.group_id.0))
+            }
+        };
+        lines.push(format!("- {}: {what}", day(event.at)));
+    }
+    if let Some(answer) = events.iter().rev().find(|e| e.kind == EventKind::Responded) {
+        let outcome = answer.outcome.map(outcome_words).unwrap_or("answered");
+        lines.push(format!(
+            "Answer ({outcome}): {}",
+            answer.note.as_deref().unwrap_or("")
+        ));
+    }
+    if let (Status::Referred, Some(since)) = (item.status, item.referred_at) {
+        let hours = (Utc::now() - since).num_hours().max(0);
+        lines.push(format!("Waiting for the commissioners for {hours} hours."));
+    }
+    lines.join("\n")
+}
+
+pub fn not_found(reference: &str) -> String {
+    format!(
+        "There is no item {} that you can see. Check the reference (it looks like SI-2026-000123).",
+        reference.trim()
+    )
+}
+
+/// The member's own recent items, for `/mine`.
+pub fn mine(items: &[Item]) -> String {
+    if items.is_empty() {
+        return "You have not raised any items yet. Use /report to tell us about a patient's experience.".to_owned();
+    }
+    let mut lines = vec!["Your recent items:".to_owned()];
+    for item in items {
+        lines.push(format!(
+            "- {} ({}): {}",
+            item.reference,
+            day(item.created_at),
+            item.title
+        ));
+        lines.push(format!("  {}", status_words(item.status, "your PPG")));
+    }
+    lines.join("\n")
+}
+
+/// A newsletter as posted into a channel, or shown by `/newsletter`.
+pub fn newsletter(title: &str, issuer: &str, summary: &str, url: &str) -> String {
+    format!(
+        "New newsletter from {issuer}: {title}\n{summary}\nRead it in full (also in large print and plain text): {url}"
+    )
+}
+
+pub fn no_newsletter() -> String {
+    "This channel's group has not received a newsletter yet.".to_owned()
+}
+
+pub fn newsletter_view(newsletter: &Newsletter, issuer: &str, url: &str) -> String {
+    self::newsletter(
+        &newsletter.title,
+        issuer,
+        &crate::services::newsletters::summary(newsletter),
+        url,
+    )
+}
+
+/// A direct message telling a member what happened to their item.
+pub fn item_update(payload: &Value, group: &str) -> String {
+    let reference = payload["reference"].as_str().unwrap_or("your item");
+    let title = payload["title"].as_str().unwrap_or("");
+    match payload["event"].as_str() {
+        Some("RESPONDED") => {
+            let outcome = payload["outcome"]
+                .as_str()
+                .and_then(Outcome::from_db)
+                .map(outcome_words)
+                .unwrap_or("answered");
+            format!(
+                "Your item {reference} ({title}) has been answered ({outcome}):\n{}\nThank you for raising it.",
+                payload["answer"].as_str().unwrap_or("")
+            )
+        }
+        Some("REFERRED") => format!(
+            "Your item {reference} ({title}) has been referred to the commissioners' quality team."
+        ),
+        _ => format!("Your item {reference} ({title}) has been taken up to {group}."),
+    }
+}
+
+pub fn safety_alert(payload: &Value, url_base: &str) -> String {
+    format!(
+        "Safety concern {}: {}. Please look at it in Pyramid ({url_base}/graphql).",
+        payload["reference"].as_str().unwrap_or("(no reference)"),
+        payload["title"].as_str().unwrap_or("")
+    )
+}
+
+pub fn channel_linked(group: &str) -> String {
+    format!(
+        "This channel is now linked to {group}: its newsletters will be posted here, and reports made here are raised in it."
+    )
+}
+
+pub fn needs_manage_channels() -> String {
+    "Linking a channel needs Discord's Manage Channels permission in this server.".to_owned()
+}
+
+pub fn not_in_a_group() -> String {
+    "You are not a member of a group in Pyramid yet, so there is nowhere to raise this. Ask your group's secretary to add you.".to_owned()
+}
+
+pub fn try_again_later() -> String {
+    "Pyramid could not do that just now. Nothing was changed. Please try again in a few minutes."
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::item::{Channel, InformationSource, ItemKind, Sentiment};
+    use crate::domain::{GroupId, ItemEventId, ItemId, MemberId};
+    use chrono::TimeZone;
+
+    fn item(safety: bool) -> Item {
+        let at = Utc.with_ymd_and_hms(2026, 11, 3, 10, 0, 0).unwrap();
+        Item {
+            id: ItemId(1),
+            reference: "SI-2026-000001".into(),
+            kind: ItemKind::SoftIntelligence,
+            title: "Long waits".into(),
+            body: "".into(),
+            provider_id: None,
+            provider_name: None,
+            experienced_on: None,
+            sentiment: Sentiment::Negative,
+            information_source: InformationSource::OwnExperience,
+            raised_with_pals: false,
+            raised_as_complaint: false,
+            safety_concern: safety,
+            origin_group_id: GroupId(3),
+            current_group_id: GroupId(2),
+            status: if safety {
+                Status::Referred
+            } else {
+                Status::AtDistrict
+            },
+            submitter_id: MemberId(1),
+            channel: Channel::Discord,
+            lead_item_id: None,
+            latest_event_id: None,
+            referred_at: None,
+            responded_at: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn a_saved_report_gives_the_reference_what_was_removed_and_what_happens_next() {
+        let reply = report_saved(
+            &item(false),
+            Some("We removed an NHS number before saving."),
+            "Riverside PPG",
+            false,
+        );
+        assert!(
+            reply
+                .starts_with("Thank you. Your report is saved as SI-2026-000001 in Riverside PPG.")
+        );
+        assert!(reply.contains("We removed an NHS number"));
+        assert!(reply.contains("What happens next"));
+        assert!(reply.ends_with("/status SI-2026-000001."));
+        let safety = report_saved(&item(true), None, "Riverside PPG", false);
+        assert!(safety.contains("gone straight to the commissioners' quality team"));
+    }
+
+    #[test]
+    fn a_report_that_was_not_saved_says_why_in_plain_words() {
+        let bad = AppError::bad_input("title", "The title cannot be empty.");
+        assert_eq!(
+            report_not_saved(&bad),
+            "Your report was not saved. The title cannot be empty. (field: Title) Please try again."
+        );
+        let internal = AppError::internal(anyhow::anyhow!("disk full"), "test");
+        let text = report_not_saved(&internal);
+        assert!(text.contains("nothing was kept") && !text.contains("disk"));
+    }
+
+    #[test]
+    fn status_lists_the_history_and_the_answer() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 3, 10, 0, 0).unwrap();
+        let event = |id, kind, group, note: Option<&str>, outcome| ItemEvent {
+            id: ItemEventId(id),
+            item_id: ItemId(1),
+            at,
+            actor_id: None,
+            kind,
+            from_status: None,
+            to_status: Status::Raised,
+            from_group_id: None,
+            group_id: GroupId(group),
+            note: note.map(Into::into),
+            outcome,
+            meeting_id: None,
+        };
+        let mut answered = item(false);
+        answered.status = Status::Responded;
+        let events = vec![
+            event(1, EventKind::Raised, 3, None, None),
+            event(2, EventKind::Escalated, 2, None, None),
+            event(
+                3,
+                EventKind::Responded,
+                2,
+                Some("Two more clinicians."),
+                Some(Outcome::ChangeMade),
+            ),
+        ];
+        let names = |id: i64| {
+            if id == 3 {
+                "Riverside PPG".to_owned()
+            } else {
+                "North District".to_owned()
+            }
+        };
+        let text = status(&answered, &events, &names);
+        assert_eq!(
+            text,
+            "SI-2026-000001: Long waits\nNow: answered.\nHistory:\n- 3 Nov 2026: raised in Riverside PPG\n- 3 Nov 2026: taken up to North District\n- 3 Nov 2026: answered\nAnswer (a change was made): Two more clinicians."
+        );
+    }
+
+    #[test]
+    fn updates_say_what_happened_to_the_item() {
+        let payload = serde_json::json!({ "reference": "SI-2026-000001", "title": "Long waits", "event": "RESPONDED", "outcome": "ACTION_PLANNED", "answer": "Reviewing rotas." });
+        assert_eq!(
+            item_update(&payload, "North"),
+            "Your item SI-2026-000001 (Long waits) has been answered (action is planned):\nReviewing rotas.\nThank you for raising it."
+        );
+        let moved = serde_json::json!({ "reference": "SI-2026-000001", "title": "Long waits", "event": "ESCALATED" });
+        assert_eq!(
+            item_update(&moved, "North District"),
+            "Your item SI-2026-000001 (Long waits) has been taken up to North District."
+        );
+    }
+}
