@@ -257,8 +257,7 @@ impl EventHandler for Handler {
 }
 
 impl Handler {
-    /// The Pyramid member behind a Discord user; `None` when not linked (or on a database
-    /// error, which is logged and answered like a refusal to save).
+    /// The Pyramid member behind a Discord user; `None` when not linked.
     async fn actor(&self, user: &str) -> Result<Option<Actor>, AppError> {
         services::chat::actor_for(&self.db, DISCORD, user).await
     }
@@ -267,17 +266,12 @@ impl Handler {
         let user = command.user.id.to_string();
         if command.data.name == "link" {
             let code = string_option(&command.data.options, "code").unwrap_or_default();
-            let text = match services::chat::link_account(&self.db, DISCORD, &user, &code).await {
-                Ok(member) => match services::members::principal(&self.db, member).await {
-                    Ok(Some(_)) => {
-                        let name = services::members::get(&self.db, &Actor::System, member)
-                            .await
-                            .map(|m| m.name.as_str().to_owned())
-                            .unwrap_or_default();
-                        reply::linked(&name)
-                    }
-                    _ => reply::try_again_later(),
-                },
+            let linked = match services::chat::link_account(&self.db, DISCORD, &user, &code).await {
+                Ok(member) => services::members::get(&self.db, &Actor::System, member).await,
+                Err(error) => Err(error),
+            };
+            let text = match linked {
+                Ok(member) => reply::linked(member.name.as_str()),
                 Err(error @ AppError::BadUserInput { .. }) => error.message(),
                 Err(error) => {
                     error.log_if_internal();

@@ -134,6 +134,25 @@ pub fn may_manage_memberships(
     }
 }
 
+/// Whether the caller runs a group's business (its meetings, its newsletters, its chat
+/// channel): its officers (secretary, chair) and administrators.
+pub fn runs_group(actor: &Actor, group: GroupId) -> bool {
+    actor.is_administrator()
+        || actor
+            .seats()
+            .iter()
+            .any(|s| s.group == group && s.role.is_officer())
+}
+
+/// `runs_group`, as a decision with the sentence a refused caller sees.
+pub fn may_run_group(actor: &Actor, group: GroupId, why: &'static str) -> Result<(), Refusal> {
+    match actor {
+        _ if runs_group(actor, group) => Ok(()),
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        _ => Err(Refusal::Forbidden(why)),
+    }
+}
+
 /// A member manages their own API tokens; administrators manage anyone's.
 pub fn may_manage_tokens(actor: &Actor, owner: MemberId) -> Result<(), Refusal> {
     match actor {
@@ -185,6 +204,36 @@ mod tests {
         assert!(may_manage_memberships(&member(true, false), &[], &ppg_path).is_ok());
         // A commissioner sees everything but does not run groups.
         assert!(may_manage_memberships(&member(false, true), &[], &ppg_path).is_err());
+    }
+
+    #[test]
+    fn officers_and_administrators_run_a_group() {
+        let seat = |role| Seat {
+            group: GroupId(2),
+            role,
+            represents: None,
+        };
+        let with = |seats| {
+            Actor::Member(Principal {
+                member_id: MemberId(7),
+                administrator: false,
+                commissioner: false,
+                seats,
+            })
+        };
+        assert!(runs_group(&with(vec![seat(Role::Secretary)]), GroupId(2)));
+        assert!(runs_group(&with(vec![seat(Role::Chair)]), GroupId(2)));
+        assert!(!runs_group(&with(vec![seat(Role::Member)]), GroupId(2)));
+        assert!(!runs_group(&with(vec![seat(Role::Secretary)]), GroupId(3)));
+        assert!(runs_group(&member(true, false), GroupId(3)));
+        assert_eq!(
+            may_run_group(&Actor::Anonymous, GroupId(2), "no"),
+            Err(Refusal::Unauthenticated)
+        );
+        assert_eq!(
+            may_run_group(&member(false, true), GroupId(2), "no"),
+            Err(Refusal::Forbidden("no"))
+        );
     }
 
     #[test]

@@ -17,7 +17,6 @@ use sha2::{Digest, Sha256};
 use super::audit::{self, Subject};
 use super::{groups, members};
 use crate::domain::authz::{self, Actor};
-use crate::domain::item as item_rules;
 use crate::domain::{GroupId, MemberId};
 use crate::entities::{chat_channel, chat_identity, chat_link_code};
 use crate::error::{AppError, AppResult};
@@ -183,13 +182,11 @@ pub async fn link_channel(
             "A Discord channel id is a long number (in Discord: right-click the channel, Copy Channel ID).",
         ));
     }
-    let officer = item_rules::standing(actor, group).officer;
-    if !officer && authz::may_manage_structure(actor).is_err() {
-        return Err(match actor {
-            Actor::Anonymous => AppError::Unauthenticated,
-            _ => AppError::Forbidden("Only an administrator or the group's secretary or chair can link its chat channel.".to_owned()),
-        });
-    }
+    authz::may_run_group(
+        actor,
+        group,
+        "Only an administrator or the group's secretary or chair can link its chat channel.",
+    )?;
     let txn = db.begin().await?;
     groups::get(&txn, group)
         .await

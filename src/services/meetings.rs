@@ -14,7 +14,7 @@ use super::items::{self, Action};
 use super::{audit, groups};
 use crate::domain::authz::{self, Actor};
 use crate::domain::item::{
-    self as item_rules, AgendaEntry, Decision, EventKind, Meeting, Outcome, STANDING_AGENDA, Status,
+    AgendaEntry, Decision, EventKind, Meeting, Outcome, STANDING_AGENDA, Status,
 };
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::{GroupId, ItemEventId, ItemId, MeetingId, MemberId, parse_text};
@@ -53,15 +53,11 @@ fn from_model(m: db::Model) -> AppResult<Meeting> {
 
 /// Officers of the group, and administrators, run its meetings.
 fn check_officer(actor: &Actor, group: GroupId) -> AppResult<()> {
-    if item_rules::standing(actor, group).officer || authz::may_manage_structure(actor).is_ok() {
-        Ok(())
-    } else if matches!(actor, Actor::Anonymous) {
-        Err(AppError::Unauthenticated)
-    } else {
-        Err(AppError::Forbidden(
-            "Only the group's secretary or chair can schedule its meetings and record their minutes.".to_owned(),
-        ))
-    }
+    Ok(authz::may_run_group(
+        actor,
+        group,
+        "Only the group's secretary or chair can schedule its meetings and record their minutes.",
+    )?)
 }
 
 /// Members of the group (and those who see everything) see its meetings.

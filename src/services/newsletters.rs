@@ -50,19 +50,15 @@ fn not_found() -> AppError {
 }
 
 fn is_officer(actor: &Actor, group: GroupId) -> bool {
-    item_rules::standing(actor, group).officer || authz::may_manage_structure(actor).is_ok()
+    authz::runs_group(actor, group)
 }
 
 fn check_officer(actor: &Actor, group: GroupId) -> AppResult<()> {
-    if is_officer(actor, group) {
-        Ok(())
-    } else if matches!(actor, Actor::Anonymous) {
-        Err(AppError::Unauthenticated)
-    } else {
-        Err(AppError::Forbidden(
-            "Only the secretary or chair of the issuing group can compile, edit and publish its newsletter.".to_owned(),
-        ))
-    }
+    Ok(authz::may_run_group(
+        actor,
+        group,
+        "Only the secretary or chair of the issuing group can compile, edit and publish its newsletter.",
+    )?)
 }
 
 fn from_models(model: db::Model, entries: Vec<entry_db::Model>) -> AppResult<Newsletter> {
