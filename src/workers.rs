@@ -69,7 +69,9 @@ pub struct OutboxWorker {
     courier: Arc<dyn Courier>,
     pub max_attempts: i32,
     /// How long a claimed delivery stays claimed before another instance may try it (a
-    /// crash mid-delivery leaves it claimed; it is retried after this).
+    /// crash mid-delivery leaves it claimed; it is retried after this). Kept well inside the
+    /// few minutes in which Discord recognises a repeated nonce, so a resend after a crash is
+    /// still recognised as one.
     pub lease: Duration,
 }
 
@@ -85,7 +87,7 @@ impl OutboxWorker {
             db,
             courier,
             max_attempts: 10,
-            lease: Duration::from_secs(300),
+            lease: Duration::from_secs(60),
         }
     }
 

@@ -827,3 +827,61 @@ fn base64_decode(text: &str) -> Vec<u8> {
         .decode(text)
         .unwrap()
 }
+
+#[tokio::test]
+async fn a_rate_limited_delivery_is_retried_later_not_lost() {
+    let world = World::start().await;
+    world.link(&world.p.ppg_member, MEMBER).await;
+    let raised = raise(
+        &world.app,
+        world.p.ppg_member.token(),
+        soft_intelligence(world.p.ppgs[0][0].0, "Rate limited", "Answer me."),
+    )
+    .await;
+    world
+        .app
+        .graphql(
+            world.p.ppg_chair.token(),
+            "mutation($id: ID!) { respondToItem(input: { itemId: $id, answer: \"Done.\", outcome: NO_ACTION }) { item { status } } }",
+            json!({ "id": raised["item"]["id"] }),
+        )
+        .await
+        .ok();
+    let channel = FakeDiscord::dm_channel_id(MEMBER);
+    world.fake.rate_limit_next(
+        "POST",
+        &format!("/api/v10/channels/{channel}/messages"),
+        crate::fake_discord::RateLimitScope::User,
+        1,
+    );
+    let worker = world.worker();
+    let now = Utc::now();
+    let first = worker.drain(now).await.unwrap();
+    assert_eq!((first.delivered, first.retrying), (0, 1));
+    let outbox = pyramid::entities::outbox::Entity::find()
+        .one(&world.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(outbox.last_error.unwrap().contains("429"));
+    assert!(
+        outbox.next_attempt_at > now + Duration::seconds(1),
+        "it waits before trying again"
+    );
+    assert_eq!(
+        worker
+            .drain(now + Duration::hours(1))
+            .await
+            .unwrap()
+            .delivered,
+        1
+    );
+    let sent: Vec<Recorded> = world
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == format!("/api/v10/channels/{channel}/messages"))
+        .collect();
+    assert_eq!(sent.iter().filter(|r| r.status == 200).count(), 1);
+    world.stop().await;
+}
