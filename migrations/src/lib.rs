@@ -7,6 +7,7 @@ mod m20261122_000001_structure;
 mod m20261122_000002_providers_tokens_audit;
 mod m20261122_000003_items;
 mod m20261122_000004_newsletters_chat;
+mod m20261122_000005_dashboard_index;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_providers_tokens_audit::Migration),
             Box::new(m20261122_000003_items::Migration),
             Box::new(m20261122_000004_newsletters_chat::Migration),
+            Box::new(m20261122_000005_dashboard_index::Migration),
         ]
     }
 }
