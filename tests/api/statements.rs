@@ -84,7 +84,8 @@ async fn a_page_of_groups_with_parents_and_representatives_costs_the_same_at_any
     // parent, parent.parent (ancestors ride along), representatives, representatives.group,
     // representatives.member, member.memberships, memberships.group. Loads of one loader
     // from different relations may share a statement when they are ready together, so a
-    // request can cost less, never more; an N+1 would cost 24 more.
+    // request can cost less, never more; an N+1 would cost 24 more. (On the tests'
+    // single-threaded runtime; see BENCHMARKS.md for batches splitting under load.)
     const BOUND: u64 = 9;
     assert!(
         costs.iter().all(|c| *c <= BOUND),
