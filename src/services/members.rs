@@ -85,6 +85,15 @@ fn already_in_group() -> AppError {
     )
 }
 
+/// A member as `actor` may see them: the e-mail address only for the member themself and
+/// administrators.
+fn shown_to(actor: &Actor, mut member: Member) -> Member {
+    if !authz::may_see_email(actor, member.id) {
+        member.email = None;
+    }
+    member
+}
+
 /// The member behind the caller's token, if any.
 pub async fn me(conn: &impl ConnectionTrait, actor: &Actor) -> AppResult<Option<Member>> {
     match actor.member_id() {
@@ -108,7 +117,7 @@ pub async fn get_many(
         .all(conn)
         .await?
         .into_iter()
-        .map(|m| member_from_model(m).map(|m| (m.id, m)))
+        .map(|m| member_from_model(m).map(|m| (m.id, shown_to(actor, m))))
         .collect()
 }
 
@@ -130,7 +139,7 @@ pub async fn list(
         .await?;
     let members = rows
         .into_iter()
-        .map(member_from_model)
+        .map(|m| member_from_model(m).map(|m| shown_to(actor, m)))
         .collect::<AppResult<_>>()?;
     Ok(Page::from_overfetch(members, page))
 }
