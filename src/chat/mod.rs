@@ -354,32 +354,19 @@ impl Handler {
     }
 
     async fn status(&self, actor: &Actor, reference: &str) -> String {
-        let item = match items::by_reference(&self.db, actor, reference).await {
-            Ok(item) => item,
-            Err(AppError::NotFound(_)) => return reply::not_found(reference),
-            Err(error) => {
-                error.log_if_internal();
-                return reply::try_again_later();
-            }
-        };
-        let events = items::events_of(&self.db, &[item.id])
-            .await
-            .map(|mut e| e.remove(&item.id).unwrap_or_default());
-        let mut ids: Vec<_> = vec![item.current_group_id];
-        if let Ok(events) = &events {
-            ids.extend(events.iter().map(|e| e.group_id));
-        }
-        match (events, services::groups::get_many(&self.db, &ids).await) {
-            (Ok(events), Ok(groups)) => {
+        match items::trail(&self.db, actor, reference).await {
+            Ok(trail) => {
                 let name = |id: i64| {
-                    groups
+                    trail
+                        .group_names
                         .get(&crate::domain::GroupId(id))
-                        .map(|g| g.name.as_str().to_owned())
+                        .cloned()
                         .unwrap_or_default()
                 };
-                reply::status(&item, &events, &name)
+                reply::status(&trail.item, &trail.events, &name)
             }
-            (Err(error), _) | (_, Err(error)) => {
+            Err(AppError::NotFound(_)) => reply::not_found(reference),
+            Err(error) => {
                 error.log_if_internal();
                 reply::try_again_later()
             }

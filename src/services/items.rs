@@ -219,6 +219,37 @@ pub async fn by_reference(
         .ok_or_else(not_found)
 }
 
+/// An item with its trail and the names of the groups on it (what `/status` shows).
+pub struct Trail {
+    pub item: Item,
+    pub events: Vec<ItemEvent>,
+    pub group_names: HashMap<GroupId, String>,
+}
+
+pub async fn trail(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    reference: &str,
+) -> AppResult<Trail> {
+    let item = by_reference(conn, actor, reference).await?;
+    let events = events_of(conn, &[item.id])
+        .await?
+        .remove(&item.id)
+        .unwrap_or_default();
+    let mut ids: Vec<GroupId> = events.iter().map(|e| e.group_id).collect();
+    ids.push(item.current_group_id);
+    let group_names = groups::get_many(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|(id, g)| (id, g.name.as_str().to_owned()))
+        .collect();
+    Ok(Trail {
+        item,
+        events,
+        group_names,
+    })
+}
+
 /// Turns a person's search words into an FTS5 query that cannot be a syntax error: each word
 /// quoted, all required, each matching as a prefix.
 fn fts5_query(text: &str) -> Option<String> {
