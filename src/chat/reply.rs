@@ -124,15 +124,16 @@ pub fn status(item: &Item, events: &[ItemEvent], group_name: &dyn Fn(i64) -> Str
         };
         lines.push(format!("- {}: {what}", day(event.at)));
     }
-    if let Some(answer) = events.iter().rev().find(|e| e.kind == EventKind::Responded) {
+    if let Some(answer) = crate::domain::item::answer(events) {
         let outcome = answer.outcome.map(outcome_words).unwrap_or("answered");
         lines.push(format!(
             "Answer ({outcome}): {}",
             answer.note.as_deref().unwrap_or("")
         ));
     }
-    if let (Status::Referred, Some(since)) = (item.status, item.referred_at) {
-        let hours = (Utc::now() - since).num_hours().max(0);
+    if item.status == Status::Referred
+        && let Some(hours) = item.hours_waiting(Utc::now())
+    {
         lines.push(format!("Waiting for the commissioners for {hours} hours."));
     }
     lines.join("\n")

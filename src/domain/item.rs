@@ -276,6 +276,21 @@ pub struct Item {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Item {
+    /// For a referred item: whole hours it waited (or, unanswered, has been waiting until
+    /// `now`) for the commissioners' answer.
+    pub fn hours_waiting(&self, now: DateTime<Utc>) -> Option<i64> {
+        let since = self.referred_at?;
+        let until = self.responded_at.unwrap_or(now);
+        Some((until - since).num_hours().max(0))
+    }
+}
+
+/// The answer in an item's trail ("you said, we did"): its latest response.
+pub fn answer(events: &[ItemEvent]) -> Option<&ItemEvent> {
+    events.iter().rev().find(|e| e.kind == EventKind::Responded)
+}
+
 /// One step of an item's trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemEvent {

@@ -246,9 +246,7 @@ impl ItemNode {
 
     /// For a referred item: whole hours it waited (or has been waiting) for an answer.
     async fn hours_waiting(&self) -> Option<i64> {
-        let since = self.0.referred_at?;
-        let until = self.0.responded_at.unwrap_or_else(Utc::now);
-        Some((until - since).num_hours().max(0))
+        self.0.hours_waiting(Utc::now())
     }
 
     /// The trail, oldest first.
@@ -283,11 +281,7 @@ impl ItemNode {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(events
-            .into_iter()
-            .rev()
-            .find(|e| e.kind == domain::EventKind::Responded)
-            .map(ItemEventNode))
+        Ok(domain::answer(&events).cloned().map(ItemEventNode))
     }
 
     /// The item this one travels with, when several reports are one matter.
