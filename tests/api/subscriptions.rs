@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::helpers::{Pyramid, TestApp, gid};
+use crate::helpers::{Pyramid, TestApp};
 use crate::items::{raise, soft_intelligence};
 
 #[tokio::test]
@@ -111,5 +111,4 @@ async fn a_websocket_with_a_bad_token_is_refused() {
         }
         other => panic!("expected the connection to be closed, got {other:?}"),
     }
-    let _ = gid;
 }
