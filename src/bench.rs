@@ -31,7 +31,7 @@ use crate::domain::item::{EventKind, Status};
 use crate::domain::member::Role;
 use crate::domain::provider::ProviderKind;
 use crate::entities::{group, item, item_event, item_group, member, membership, provider};
-use crate::graphql::ids::{self, NodeType};
+use crate::graphql::ids;
 use crate::services;
 use crate::startup::{self, Application};
 
@@ -254,7 +254,7 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
                 &body(
                     query,
                     "council",
-                    &ids::encode(NodeType::Group, fixture.council).0,
+                    &ids::to_global(crate::domain::GroupId(fixture.council)).0,
                 ),
             )],
             QueryName::District => vec![http_request(
@@ -263,7 +263,7 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
                 &body(
                     query,
                     "district",
-                    &ids::encode(NodeType::Group, fixture.district).0,
+                    &ids::to_global(crate::domain::GroupId(fixture.district)).0,
                 ),
             )],
             QueryName::Item => fixture

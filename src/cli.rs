@@ -148,7 +148,6 @@ async fn database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
 
 /// Service errors at the command line: the same sentence a GraphQL client would see.
 fn cli_error(error: AppError) -> anyhow::Error {
-    error.log_if_internal();
     anyhow::anyhow!("{} ({})", error.message(), error.code())
 }
 

@@ -111,8 +111,8 @@ impl Settings {
     }
 
     /// The bot's configuration, when a token is set.
-    pub fn bot(&self) -> Option<crate::chat::BotConfig> {
-        Some(crate::chat::BotConfig {
+    pub fn bot(&self) -> Option<BotConfig> {
+        Some(BotConfig {
             token: self.discord_token.clone()?,
             api_base: self.discord_api_base.clone(),
             guild: self.discord_guild,
@@ -120,6 +120,20 @@ impl Settings {
             quality_channel: self.discord_quality_channel,
         })
     }
+}
+
+/// How the bot reaches Discord.
+#[derive(Clone)]
+pub struct BotConfig {
+    pub token: Secret,
+    /// Where Discord's REST API and gateway look-up are (a proxy, or a fake in tests).
+    pub api_base: Option<String>,
+    /// Register commands in this guild only (they appear at once) instead of globally.
+    pub guild: Option<u64>,
+    /// Pyramid's public address, for links to newsletters.
+    pub public_url: String,
+    /// Where safety alerts for the quality team are posted.
+    pub quality_channel: Option<u64>,
 }
 
 /// A secret (a token). Its `Debug` never shows it.

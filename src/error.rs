@@ -75,15 +75,13 @@ impl AppError {
         ))
     }
 
+    /// An internal failure. It is logged here, where it happens, so the log line carries the
+    /// span of the user action that failed (`items.raise{group=3 member=Some(7)}`); the caller
+    /// sees only the code and sentence.
     pub fn internal(error: impl Into<anyhow::Error>, context: &'static str) -> Self {
-        AppError::Internal(Arc::new(error.into().context(context)))
-    }
-
-    /// Writes internal causes to the log; the caller sees only the code and sentence.
-    pub fn log_if_internal(&self) {
-        if let AppError::Internal(cause) = self {
-            tracing::error!(error = ?cause, "internal error");
-        }
+        let error = error.into().context(context);
+        tracing::error!(error = %format!("{error:#}"), "{context}");
+        AppError::Internal(Arc::new(error))
     }
 }
 
@@ -107,7 +105,24 @@ impl From<Refusal> for AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(error: sea_orm::DbErr) -> Self {
-        AppError::internal(error, "database error")
+        let context = describe_database_failure(&error);
+        AppError::internal(error, context)
+    }
+}
+
+/// What kind of database failure this was, for the log.
+fn describe_database_failure(error: &sea_orm::DbErr) -> &'static str {
+    use sea_orm::{ConnAcquireErr, DbErr};
+    match error {
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => {
+            "the database did not answer in time (no connection free in the pool)"
+        }
+        DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed) => {
+            "the connection to the database was closed"
+        }
+        DbErr::Conn(_) => "could not connect to the database",
+        DbErr::Exec(_) | DbErr::Query(_) => "a database statement failed",
+        _ => "the database answered something Pyramid did not expect",
     }
 }
 

@@ -92,8 +92,7 @@ impl EventFeed {
                                 seen: BTreeSet::new(),
                                 gap_since: None,
                             }),
-                            Err(error) => {
-                                error.log_if_internal();
+                            Err(_) => {
                                 tokio::time::sleep(feed.interval).await;
                                 continue;
                             }
@@ -102,8 +101,7 @@ impl EventFeed {
                     tokio::time::sleep(feed.interval).await;
                     let events = match items::events_after(&db, current.watermark, 200).await {
                         Ok(events) => events,
-                        Err(error) => {
-                            error.log_if_internal();
+                        Err(_) => {
                             continue;
                         }
                     };

@@ -8,11 +8,12 @@ use poem::web::websocket::WebSocket;
 use poem::web::{Data, Html, Path, Query, Redirect};
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
 
+use crate::app::{AppState, database_is_up};
 use crate::domain::authz::Actor;
+use crate::domain::newsletter::PageFormat;
 use crate::error::AppError;
 use crate::graphql::RequestContext;
 use crate::services;
-use crate::startup::{AppState, database_is_up};
 
 pub fn routes(state: AppState) -> impl Endpoint {
     let metrics = state.metrics.clone();
@@ -110,7 +111,6 @@ async fn graphql(
             state.schema.execute(request.0.data(context)).await
         }
         Err(error) => {
-            error.log_if_internal();
             let mut server_error = ServerError::new(error.message(), None);
             let mut extensions = ErrorExtensionValues::default();
             extensions.set("code", error.code());
@@ -172,10 +172,6 @@ async fn newsletter_page(
     Query(query): Query<PageQuery>,
     headers: &HeaderMap,
 ) -> Response {
-    let (number, extension) = match id.split_once('.') {
-        Some((number, extension)) => (number, Some(extension)),
-        None => (id.as_str(), None),
-    };
     let missing = || {
         (
             StatusCode::NOT_FOUND,
@@ -183,7 +179,7 @@ async fn newsletter_page(
         )
             .into_response()
     };
-    let Ok(number) = number.parse::<i64>() else {
+    let Some((number, format)) = PageFormat::parse(&id, query.format.as_deref()) else {
         return missing();
     };
     let actor = caller(state, headers).await.unwrap_or(Actor::Anonymous);
@@ -191,14 +187,12 @@ async fn newsletter_page(
         Ok(newsletter) => newsletter,
         Err(AppError::NotFound(_)) => return missing(),
         Err(error) => {
-            error.log_if_internal();
             return (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response();
         }
     };
     let issuer = match services::groups::get(&state.db, newsletter.group_id).await {
         Ok(group) => group.name.as_str().to_owned(),
         Err(error) => {
-            error.log_if_internal();
             return (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response();
         }
     };
@@ -206,17 +200,14 @@ async fn newsletter_page(
         newsletter: &newsletter,
         issuer: &issuer,
     };
-    match extension {
-        None => {
-            let large = query.format.as_deref() == Some("large-print");
-            Html(crate::render::html(&view, large)).into_response()
-        }
-        Some("txt") => crate::render::text(&view)
+    match format {
+        PageFormat::Html => Html(crate::render::html(&view, false)).into_response(),
+        PageFormat::LargePrint => Html(crate::render::html(&view, true)).into_response(),
+        PageFormat::Text => crate::render::text(&view)
             .with_content_type("text/plain; charset=utf-8")
             .into_response(),
-        Some("md") => crate::render::markdown(&view)
+        PageFormat::Markdown => crate::render::markdown(&view)
             .with_content_type("text/markdown; charset=utf-8")
             .into_response(),
-        Some(_) => missing(),
     }
 }

@@ -1,6 +1,7 @@
 //! Pyramid: a patient engagement network for NHS-style pyramid models. See ARCHITECTURE.md
 //! for the layers and the rules between them.
 
+pub mod app;
 pub mod bench;
 pub mod chat;
 pub mod cli;

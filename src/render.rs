@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::domain::newsletter::{Entry, Newsletter, NewsletterStatus, Section};
+use crate::domain::newsletter::{Entry, Newsletter, NewsletterStatus, PageFormat, Section};
 
 /// A newsletter with what the pages say about its issuer.
 pub struct NewsletterView<'a> {
@@ -137,10 +137,14 @@ pub fn html(view: &NewsletterView, large_print: bool) -> String {
         }
         out.push_str("</ul>\n</section>\n");
     }
-    let base = format!("/newsletters/{}", n.id);
+    let link = |format: PageFormat| escape(&format.path(n.id));
     let _ = write!(
         out,
-        "</main>\n<footer>\n<h2>Other formats</h2>\n<ul class=\"formats\">\n<li><a href=\"{base}\">Standard print</a></li>\n<li><a href=\"{base}?format=large-print\">Large print</a></li>\n<li><a href=\"{base}.txt\">Plain text</a></li>\n<li><a href=\"{base}.md\">Markdown</a></li>\n</ul>\n<p>This newsletter is available in other languages and as audio on request: ask your PPG or {}.</p>\n</footer>\n</body>\n</html>\n",
+        "</main>\n<footer>\n<h2>Other formats</h2>\n<ul class=\"formats\">\n<li><a href=\"{}\">Standard print</a></li>\n<li><a href=\"{}\">Large print</a></li>\n<li><a href=\"{}\">Plain text</a></li>\n<li><a href=\"{}\">Markdown</a></li>\n</ul>\n<p>This newsletter is available in other languages and as audio on request: ask your PPG or {}.</p>\n</footer>\n</body>\n</html>\n",
+        link(PageFormat::Html),
+        link(PageFormat::LargePrint),
+        link(PageFormat::Text),
+        link(PageFormat::Markdown),
         escape(view.issuer)
     );
     out
@@ -227,7 +231,7 @@ mod tests {
     fn newsletter() -> Newsletter {
         let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
         Newsletter {
-            id: 7,
+            id: crate::domain::NewsletterId(7),
             group_id: GroupId(2),
             period: Period::parse(day(10, 1), day(12, 31)).unwrap(),
             title: "North <District> newsletter".into(),
@@ -236,21 +240,21 @@ mod tests {
             published_at: Some(Utc.with_ymd_and_hms(2027, 1, 5, 10, 0, 0).unwrap()),
             entries: vec![
                 Entry {
-                    id: Some(1),
+                    id: Some(crate::domain::NewsletterEntryId(1)),
                     section: Section::Answers,
                     item_id: None,
                     heading: "Call-backs".into(),
                     body: "You said it was slow. We did: more staff.".into(),
                 },
                 Entry {
-                    id: Some(2),
+                    id: Some(crate::domain::NewsletterEntryId(2)),
                     section: Section::Answers,
                     item_id: None,
                     heading: "Parking".into(),
                     body: "No change.".into(),
                 },
                 Entry {
-                    id: Some(3),
+                    id: Some(crate::domain::NewsletterEntryId(3)),
                     section: Section::Notice,
                     item_id: None,
                     heading: "Consultation".into(),

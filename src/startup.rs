@@ -8,20 +8,13 @@ use std::time::Duration;
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
+use crate::app::AppState;
 use crate::configuration::{DatabaseUrl, Settings};
-use crate::graphql::{self, AppSchema};
+use crate::graphql;
 use crate::http;
 use crate::metrics::{GraphqlMetrics, Metrics};
-
-/// Everything a request handler needs, shared by all requests.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub schema: AppSchema,
-    pub metrics: Arc<Metrics>,
-}
 
 pub struct Application {
     port: u16,
@@ -131,9 +124,4 @@ impl Application {
             )
             .await
     }
-}
-
-/// Checks the database answers (for `/healthz`).
-pub async fn database_is_up(db: &DatabaseConnection) -> bool {
-    db.execute_unprepared("SELECT 1").await.is_ok()
 }

@@ -12,19 +12,17 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde_json::Value;
 
 use crate::entities::outbox as db;
 use crate::error::AppResult;
-use crate::services::outbox::{DELIVERED, Destination, FAILED, PENDING};
+use crate::services::outbox::{DELIVERED, Destination, FAILED, Message, PENDING};
 
 /// One delivery handed to a courier.
 #[derive(Debug, Clone)]
 pub struct Parcel {
     pub id: i64,
-    pub kind: String,
     pub destination: Destination,
-    pub payload: Value,
+    pub message: Message,
     /// 1 for the first try.
     pub attempt: i32,
 }
@@ -138,17 +136,17 @@ impl OutboxWorker {
 
     async fn deliver(&self, row: db::Model, now: DateTime<Utc>) -> AppResult<Outcome> {
         let attempt = row.attempts + 1;
-        let result = match Destination::parse(&row.destination) {
-            None => Err(Failure::GiveUp(format!(
-                "unknown destination {}",
-                row.destination
-            ))),
-            Some(destination) => {
+        let destination = Destination::parse(&row.destination)
+            .ok_or_else(|| format!("unknown destination {}", row.destination));
+        let message = Message::from_stored(&row.kind, &row.dedupe_key, &row.payload)
+            .map_err(|why| format!("the stored message cannot be read: {why}"));
+        let result = match (destination, message) {
+            (Err(why), _) | (_, Err(why)) => Err(Failure::GiveUp(why)),
+            (Ok(destination), Ok(message)) => {
                 let parcel = Parcel {
                     id: row.id,
-                    kind: row.kind.clone(),
                     destination,
-                    payload: serde_json::from_str(&row.payload).unwrap_or(Value::Null),
+                    message,
                     attempt,
                 };
                 self.courier.deliver(&parcel).await
@@ -194,9 +192,8 @@ impl OutboxWorker {
     /// Drains the outbox every `every` until the process stops.
     pub async fn run(self, every: Duration) {
         loop {
-            if let Err(error) = self.drain(Utc::now()).await {
-                error.log_if_internal();
-            }
+            // A failure was logged where it happened; the next round tries again.
+            let _ = self.drain(Utc::now()).await;
             tokio::time::sleep(every).await;
         }
     }

@@ -8,9 +8,10 @@ use sea_orm::DatabaseConnection;
 use serenity::all::{ChannelId, CreateMessage, Http, Nonce, UserId};
 use serenity::http::HttpError;
 
-use super::{BotConfig, reply};
-use crate::domain::GroupId;
-use crate::services::{self, chat::DISCORD, outbox::Destination};
+use super::reply;
+use crate::configuration::BotConfig;
+use crate::services::outbox::{Destination, Message};
+use crate::services::{self, chat::DISCORD};
 use crate::workers::{Courier, Delivering, Failure, Parcel};
 
 pub struct DiscordCourier {
@@ -30,35 +31,28 @@ impl DiscordCourier {
         }
     }
 
-    async fn text(&self, parcel: &Parcel) -> Result<String, Failure> {
-        let payload = &parcel.payload;
-        Ok(match parcel.kind.as_str() {
-            "NEWSLETTER" => reply::newsletter(
-                payload["title"].as_str().unwrap_or("Newsletter"),
-                payload["issuer"].as_str().unwrap_or("your district"),
-                payload["summary"].as_str().unwrap_or(""),
-                &format!(
-                    "{}{}",
-                    self.public_url,
-                    payload["path"].as_str().unwrap_or("")
-                ),
+    async fn text(&self, message: &Message) -> Result<String, Failure> {
+        Ok(match message {
+            Message::Newsletter {
+                title,
+                issuer,
+                summary,
+                path,
+                ..
+            } => reply::newsletter(
+                title,
+                issuer,
+                summary,
+                &format!("{}{path}", self.public_url),
             ),
-            "ITEM_UPDATE" => {
-                let group = match payload["groupId"].as_i64() {
-                    Some(id) => services::groups::get(&self.db, GroupId(id))
-                        .await
-                        .map(|g| g.name.as_str().to_owned())
-                        .map_err(retry)?,
-                    None => "the next tier".to_owned(),
-                };
-                reply::item_update(payload, &group)
+            Message::ItemUpdate { group_id, .. } => {
+                let group = services::groups::get(&self.db, *group_id)
+                    .await
+                    .map(|g| g.name.as_str().to_owned())
+                    .map_err(retry)?;
+                reply::item_update(message, &group)
             }
-            "SAFETY_ALERT" => reply::safety_alert(payload, &self.public_url),
-            other => {
-                return Err(Failure::GiveUp(format!(
-                    "no chat message for {other} deliveries"
-                )));
-            }
+            Message::SafetyAlert { .. } => reply::safety_alert(message, &self.public_url),
         })
     }
 
@@ -109,7 +103,6 @@ impl DiscordCourier {
 }
 
 fn retry(error: crate::error::AppError) -> Failure {
-    error.log_if_internal();
     Failure::Retry {
         reason: format!("Pyramid could not read its database ({})", error.code()),
         after: None,
@@ -142,7 +135,7 @@ fn discord_failure(error: serenity::Error) -> Failure {
 impl Courier for DiscordCourier {
     fn deliver<'a>(&'a self, parcel: &'a Parcel) -> Delivering<'a> {
         Box::pin(async move {
-            let text = self.text(parcel).await?;
+            let text = self.text(&parcel.message).await?;
             let channel = self.channel(&parcel.destination).await?;
             let message = CreateMessage::new()
                 .content(super::fit(text))

@@ -22,27 +22,13 @@ use tokio::task::JoinHandle;
 
 pub use courier::DiscordCourier;
 
-use crate::configuration::Secret;
+use crate::configuration::BotConfig;
 use crate::domain::authz::Actor;
 use crate::domain::item::{Channel, InformationSource, ItemKind, Sentiment};
 use crate::domain::page::PageRequest;
 use crate::error::AppError;
 use crate::services::{self, chat::DISCORD, items};
 use report::Choices;
-
-/// How the bot reaches Discord.
-#[derive(Clone)]
-pub struct BotConfig {
-    pub token: Secret,
-    /// Where Discord's REST API and gateway look-up are (a proxy, or a fake in tests).
-    pub api_base: Option<String>,
-    /// Register commands in this guild only (they appear at once) instead of globally.
-    pub guild: Option<u64>,
-    /// Pyramid's public address, for links to newsletters.
-    pub public_url: String,
-    /// Where safety alerts for the quality team are posted.
-    pub quality_channel: Option<u64>,
-}
 
 /// A running bot.
 pub struct BotHandle {
@@ -273,10 +259,7 @@ impl Handler {
             let text = match linked {
                 Ok(member) => reply::linked(member.name.as_str()),
                 Err(error @ AppError::BadUserInput { .. }) => error.message(),
-                Err(error) => {
-                    error.log_if_internal();
-                    reply::try_again_later()
-                }
+                Err(_) => reply::try_again_later(),
             };
             return command.create_response(&ctx.http, private(text)).await;
         }
@@ -287,8 +270,7 @@ impl Handler {
                     .create_response(&ctx.http, private(reply::not_linked()))
                     .await;
             }
-            Err(error) => {
-                error.log_if_internal();
+            Err(_) => {
                 return command
                     .create_response(&ctx.http, private(reply::try_again_later()))
                     .await;
@@ -366,10 +348,7 @@ impl Handler {
                 reply::status(&trail.item, &trail.events, &name)
             }
             Err(AppError::NotFound(_)) => reply::not_found(reference),
-            Err(error) => {
-                error.log_if_internal();
-                reply::try_again_later()
-            }
+            Err(_) => reply::try_again_later(),
         }
     }
 
@@ -384,10 +363,7 @@ impl Handler {
         };
         match items::list(&self.db, actor, filter, items::ItemOrder::Newest, page).await {
             Ok(page) => reply::mine(&page.items),
-            Err(error) => {
-                error.log_if_internal();
-                reply::try_again_later()
-            }
+            Err(_) => reply::try_again_later(),
         }
     }
 
@@ -395,8 +371,7 @@ impl Handler {
         let group = match services::chat::group_of_channel(&self.db, DISCORD, channel).await {
             Ok(Some(group)) => group,
             Ok(None) => return "This channel is not linked to a Pyramid group yet (an officer can use /pyramid link-channel).".to_owned(),
-            Err(error) => {
-                error.log_if_internal();
+            Err(_) => {
                 return reply::try_again_later();
             }
         };
@@ -409,15 +384,12 @@ impl Handler {
                 let url = format!(
                     "{}{}",
                     self.config.public_url,
-                    services::newsletters::path(newsletter.id)
+                    crate::domain::newsletter::PageFormat::Html.path(newsletter.id)
                 );
                 reply::newsletter_view(&newsletter, &issuer, &url)
             }
             Ok(None) => reply::no_newsletter(),
-            Err(error) => {
-                error.log_if_internal();
-                reply::try_again_later()
-            }
+            Err(_) => reply::try_again_later(),
         }
     }
 
@@ -445,10 +417,7 @@ impl Handler {
         let channel = command.channel_id.to_string();
         match services::chat::link_channel(&self.db, actor, group.id, DISCORD, &channel).await {
             Ok(()) => reply::channel_linked(group.name.as_str()),
-            Err(error) => {
-                error.log_if_internal();
-                error.message()
-            }
+            Err(error) => error.message(),
         }
     }
 
@@ -496,10 +465,7 @@ impl Handler {
             .await
         {
             Ok(text) => text,
-            Err(error) => {
-                error.log_if_internal();
-                reply::report_not_saved(&error)
-            }
+            Err(error) => reply::report_not_saved(&error),
         };
         modal.create_response(&ctx.http, private(text)).await
     }

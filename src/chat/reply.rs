@@ -2,11 +2,11 @@
 //! reads in Discord (no embeds needed), unit-tested here.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use crate::domain::item::{EventKind, Item, ItemEvent, Outcome, Status};
 use crate::domain::newsletter::Newsletter;
 use crate::error::AppError;
+use crate::services::outbox::Message;
 
 pub fn not_linked() -> String {
     "You are not linked to Pyramid yet, so nothing you send here is saved. Ask in Pyramid for a link code \
@@ -185,33 +185,43 @@ pub fn newsletter_view(newsletter: &Newsletter, issuer: &str, url: &str) -> Stri
 }
 
 /// A direct message telling a member what happened to their item.
-pub fn item_update(payload: &Value, group: &str) -> String {
-    let reference = payload["reference"].as_str().unwrap_or("your item");
-    let title = payload["title"].as_str().unwrap_or("");
-    match payload["event"].as_str() {
-        Some("RESPONDED") => {
-            let outcome = payload["outcome"]
-                .as_str()
-                .and_then(Outcome::from_db)
-                .map(outcome_words)
-                .unwrap_or("answered");
+pub fn item_update(message: &Message, group: &str) -> String {
+    let Message::ItemUpdate {
+        reference,
+        title,
+        event,
+        answer,
+        outcome,
+        ..
+    } = message
+    else {
+        return String::new();
+    };
+    match event {
+        EventKind::Responded => {
+            let outcome = outcome.map(outcome_words).unwrap_or("answered");
             format!(
                 "Your item {reference} ({title}) has been answered ({outcome}):\n{}\nThank you for raising it.",
-                payload["answer"].as_str().unwrap_or("")
+                answer.as_deref().unwrap_or("")
             )
         }
-        Some("REFERRED") => format!(
+        EventKind::Referred => format!(
             "Your item {reference} ({title}) has been referred to the commissioners' quality team."
         ),
         _ => format!("Your item {reference} ({title}) has been taken up to {group}."),
     }
 }
 
-pub fn safety_alert(payload: &Value, url_base: &str) -> String {
+/// The quality team's alert about a safety concern.
+pub fn safety_alert(message: &Message, url_base: &str) -> String {
+    let Message::SafetyAlert {
+        reference, title, ..
+    } = message
+    else {
+        return String::new();
+    };
     format!(
-        "Safety concern {}: {}. Please look at it in Pyramid ({url_base}/graphql).",
-        payload["reference"].as_str().unwrap_or("(no reference)"),
-        payload["title"].as_str().unwrap_or("")
+        "Safety concern {reference}: {title}. Please look at it in Pyramid ({url_base}/graphql)."
     )
 }
 
@@ -352,12 +362,27 @@ mod tests {
 
     #[test]
     fn updates_say_what_happened_to_the_item() {
-        let payload = serde_json::json!({ "reference": "SI-2026-000001", "title": "Long waits", "event": "RESPONDED", "outcome": "ACTION_PLANNED", "answer": "Reviewing rotas." });
+        let update = |event, answer: Option<&str>, outcome| Message::ItemUpdate {
+            item_id: crate::domain::ItemId(1),
+            event_id: crate::domain::ItemEventId(2),
+            reference: "SI-2026-000001".into(),
+            title: "Long waits".into(),
+            event,
+            status: Status::Responded,
+            group_id: crate::domain::GroupId(3),
+            answer: answer.map(str::to_owned),
+            outcome,
+        };
+        let payload = update(
+            EventKind::Responded,
+            Some("Reviewing rotas."),
+            Some(Outcome::ActionPlanned),
+        );
         assert_eq!(
             item_update(&payload, "North"),
             "Your item SI-2026-000001 (Long waits) has been answered (action is planned):\nReviewing rotas.\nThank you for raising it."
         );
-        let moved = serde_json::json!({ "reference": "SI-2026-000001", "title": "Long waits", "event": "ESCALATED" });
+        let moved = update(EventKind::Escalated, None, None);
         assert_eq!(
             item_update(&moved, "North District"),
             "Your item SI-2026-000001 (Long waits) has been taken up to North District."

@@ -164,6 +164,96 @@ pub fn may_manage_tokens(actor: &Actor, owner: MemberId) -> Result<(), Refusal> 
     }
 }
 
+/// What the caller is in relation to the group holding an item.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Standing {
+    /// Secretary or chair of the holding group.
+    pub officer: bool,
+    /// Represents the holding group on the tier above (a PPG's representative, a district's
+    /// council representative).
+    pub representative: bool,
+}
+
+impl Standing {
+    /// The standing of a report that travels with its lead: it moves on the lead's
+    /// authority, which `plan_move` has already checked for the lead.
+    pub const FOLLOWING_LEAD: Standing = Standing {
+        officer: true,
+        representative: true,
+    };
+}
+
+/// What the caller is at `group`: an officer of it, or its representative on the tier above.
+pub fn standing(actor: &Actor, group: GroupId) -> Standing {
+    let seats = actor.seats();
+    Standing {
+        officer: seats
+            .iter()
+            .any(|s| s.group == group && s.role.is_officer()),
+        representative: seats
+            .iter()
+            .any(|s| s.role == Role::Representative && s.represents == Some(group)),
+    }
+}
+
+/// Whether the caller sits in a group (in any role, current).
+pub fn sits_in(actor: &Actor, group: GroupId) -> bool {
+    actor.seats().iter().any(|s| s.group == group)
+}
+
+/// Which items a caller may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    /// Commissioners, administrators and the operator.
+    Everything,
+    /// Items raised in, or that have reached, any of these groups (the caller's groups).
+    Groups(Vec<GroupId>),
+}
+
+/// Members of a group see the items raised in it and every item that has reached it or
+/// passed through it; commissioners and administrators see everything.
+pub fn visibility(actor: &Actor) -> Visibility {
+    if actor.sees_everything() {
+        Visibility::Everything
+    } else {
+        let mut groups: Vec<GroupId> = actor.seats().iter().map(|s| s.group).collect();
+        groups.sort();
+        groups.dedup();
+        Visibility::Groups(groups)
+    }
+}
+
+/// Who may raise an item in a group: its current members (in any role), and administrators.
+pub fn may_raise_in(actor: &Actor, group: GroupId) -> Result<(), Refusal> {
+    match actor {
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        Actor::System => Ok(()),
+        Actor::Member(p) if p.administrator => Ok(()),
+        _ if sits_in(actor, group) => Ok(()),
+        _ => Err(Refusal::Forbidden(
+            "You can raise items only in a group you are a member of.",
+        )),
+    }
+}
+
+/// Who may join other reports to an item as one matter: the officers or representative of
+/// the group holding it, and those who see everything.
+pub fn may_link_items(actor: &Actor, standing: Standing) -> Result<(), Refusal> {
+    match actor {
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        _ if standing.officer || standing.representative || actor.sees_everything() => Ok(()),
+        _ => Err(Refusal::Forbidden(
+            "Only the officers or representative of the group holding an item can link others to it.",
+        )),
+    }
+}
+
+/// A group's meetings are seen by its members and by those who see everything; to anyone
+/// else they do not exist.
+pub fn may_see_meetings_of(actor: &Actor, group: GroupId) -> bool {
+    actor.sees_everything() || sits_in(actor, group)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

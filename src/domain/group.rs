@@ -1,21 +1,21 @@
 //! Groups and the shape of the pyramid: which kind of group sits under which.
 
-use super::{GroupId, InvalidInput, parse_text};
+use super::GroupId;
+use super::text::{self, InvalidInput, parse_text};
 
-/// The three tiers of the pyramid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum GroupKind {
-    /// A Patient Participation Group: one per GP practice.
-    Ppg,
-    /// A District Group: one per borough or commissioning area.
-    District,
-    /// The Patients' Council: the top tier.
-    Council,
-}
+stored_enum!(
+    /// The three tiers of the pyramid.
+    GroupKind {
+        /// A Patient Participation Group: one per GP practice.
+        Ppg = "PPG",
+        /// A District Group: one per borough or commissioning area.
+        District = "DISTRICT",
+        /// The Patients' Council: the top tier.
+        Council = "COUNCIL",
+    }
+);
 
 impl GroupKind {
-    pub const ALL: [GroupKind; 3] = [GroupKind::Ppg, GroupKind::District, GroupKind::Council];
-
     /// The kind of group this kind must sit under; `None` for the top of the pyramid.
     ///
     /// Because each kind's parent is exactly one tier up, the hierarchy cannot contain a
@@ -35,18 +35,6 @@ impl GroupKind {
             GroupKind::District => "District Group",
             GroupKind::Council => "Patients' Council",
         }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GroupKind::Ppg => "PPG",
-            GroupKind::District => "DISTRICT",
-            GroupKind::Council => "COUNCIL",
-        }
-    }
-
-    pub fn from_db(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == value)
     }
 
     /// How many current representatives a group of this kind may have on its parent:
@@ -96,7 +84,7 @@ pub struct GroupName(String);
 
 impl GroupName {
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        parse_text("name", "A group's name", raw, 200).map(Self)
+        parse_text("name", "A group's name", raw, text::NAME).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -174,7 +162,7 @@ mod tests {
     #[test]
     fn each_kind_sits_only_under_the_tier_above() {
         use GroupKind::*;
-        for kind in GroupKind::ALL {
+        for &kind in GroupKind::ALL {
             for parent in [None, Some(Ppg), Some(District), Some(Council)] {
                 let allowed = matches!(
                     (kind, parent),

@@ -3,7 +3,10 @@
 macro_rules! typed_id {
     ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+        )]
+        #[serde(transparent)]
         pub struct $name(pub i64);
 
         impl std::fmt::Display for $name {
@@ -31,4 +34,8 @@ typed_id!(
     ItemEventId,
     /// A group's meeting.
     MeetingId,
+    /// A district's or the council's newsletter, draft or published.
+    NewsletterId,
+    /// One entry of a newsletter.
+    NewsletterEntryId,
 );

@@ -4,32 +4,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::authz::{Actor, Refusal};
+use super::authz::{Actor, Refusal, Standing};
 use super::group::GroupKind;
-use super::member::Role;
-use super::{
-    GroupId, InvalidInput, ItemEventId, ItemId, MeetingId, MemberId, ProviderId, parse_text,
-};
-
-macro_rules! stored_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($(#[$vdoc])* $variant),* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),* }
-            }
-
-            pub fn from_db(value: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == value)
-            }
-        }
-    };
-}
+use super::text::{self, InvalidInput, parse_text};
+use super::{GroupId, ItemEventId, ItemId, MeetingId, MemberId, ProviderId};
 
 stored_enum!(
     /// What sort of thing the member is telling the pyramid.
@@ -131,16 +109,6 @@ pub enum Move {
     Escalate,
     Respond,
     Close,
-}
-
-/// What the caller is in relation to the group holding the item.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Standing {
-    /// Secretary or chair of the holding group.
-    pub officer: bool,
-    /// Represents the holding group on the tier above (a PPG's representative, a district's
-    /// council representative).
-    pub representative: bool,
 }
 
 /// Where an escalation takes an item.
@@ -309,61 +277,13 @@ pub struct ItemEvent {
     pub meeting_id: Option<MeetingId>,
 }
 
-/// Which items a caller may see.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Visibility {
-    /// Commissioners, administrators and the operator.
-    Everything,
-    /// Items raised in, or that have reached, any of these groups (the caller's groups).
-    Groups(Vec<GroupId>),
-}
-
-/// Members of a group see the items raised in it and every item that has reached it or
-/// passed through it; commissioners and administrators see everything.
-pub fn visibility(actor: &Actor) -> Visibility {
-    if actor.sees_everything() {
-        Visibility::Everything
-    } else {
-        let mut groups: Vec<GroupId> = actor.seats().iter().map(|s| s.group).collect();
-        groups.sort();
-        groups.dedup();
-        Visibility::Groups(groups)
-    }
-}
-
-/// What the caller is at `group`: an officer of it, or its representative on the tier above.
-pub fn standing(actor: &Actor, group: GroupId) -> Standing {
-    let seats = actor.seats();
-    Standing {
-        officer: seats
-            .iter()
-            .any(|s| s.group == group && s.role.is_officer()),
-        representative: seats
-            .iter()
-            .any(|s| s.role == Role::Representative && s.represents == Some(group)),
-    }
-}
-
-/// Who may raise an item in a group: its current members (in any role), and administrators.
-pub fn may_raise_in(actor: &Actor, group: GroupId) -> Result<(), Refusal> {
-    match actor {
-        Actor::Anonymous => Err(Refusal::Unauthenticated),
-        Actor::System => Ok(()),
-        Actor::Member(p) if p.administrator => Ok(()),
-        _ if actor.seats().iter().any(|s| s.group == group) => Ok(()),
-        _ => Err(Refusal::Forbidden(
-            "You can raise items only in a group you are a member of.",
-        )),
-    }
-}
-
 /// An item's title.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemTitle(String);
 
 impl ItemTitle {
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        parse_text("title", "The title", raw, 200).map(Self)
+        parse_text("title", "The title", raw, text::TITLE).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -371,40 +291,6 @@ impl ItemTitle {
     }
 }
 
-/// What happened, in the member's words (line breaks allowed).
-pub fn parse_body(
-    field: &'static str,
-    label: &str,
-    raw: &str,
-    max: usize,
-) -> Result<String, InvalidInput> {
-    let text = raw.trim();
-    if text.is_empty() {
-        return Err(InvalidInput::new(
-            field,
-            format!("{label} cannot be empty."),
-        ));
-    }
-    if text.chars().count() > max {
-        return Err(InvalidInput::new(
-            field,
-            format!("{label} can be at most {max} characters long."),
-        ));
-    }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        return Err(InvalidInput::new(
-            field,
-            format!("{label} contains characters that cannot be stored."),
-        ));
-    }
-    Ok(text.replace("\r\n", "\n"))
-}
-
-pub const MAX_BODY: usize = 10_000;
-pub const MAX_NOTE: usize = 4_000;
 pub const MAX_THEMES: usize = 5;
 
 /// Themes are short lower-case tags ("access", "discharge", "communication").
@@ -609,51 +495,4 @@ mod tests {
         let many: Vec<String> = (0..6).map(|n| format!("t{n}")).collect();
         assert!(parse_themes(&many).is_err());
     }
-}
-
-/// What a meeting decided about an item on its agenda.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    /// Discussed; nothing moves.
-    Noted,
-    Escalate,
-    Respond,
-    Close,
-}
-
-impl Decision {
-    /// The move a decision makes, if any.
-    pub fn as_move(self) -> Option<Move> {
-        match self {
-            Decision::Noted => None,
-            Decision::Escalate => Some(Move::Escalate),
-            Decision::Respond => Some(Move::Respond),
-            Decision::Close => Some(Move::Close),
-        }
-    }
-}
-
-/// The standing items on every meeting's agenda.
-pub const STANDING_AGENDA: [&str; 1] = ["Patient experience"];
-
-/// One line of a meeting's agenda.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct AgendaEntry {
-    pub title: String,
-    /// The item discussed, for an item waiting at the group.
-    pub item_id: Option<i64>,
-    /// A standing item (on every agenda).
-    pub standing: bool,
-}
-
-/// A group's meeting, with the agenda fixed when it was scheduled.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Meeting {
-    pub id: MeetingId,
-    pub group_id: GroupId,
-    pub held_on: NaiveDate,
-    pub title: String,
-    pub attendees: Vec<MemberId>,
-    pub agenda: Vec<AgendaEntry>,
-    pub minutes_recorded: bool,
 }

@@ -2,7 +2,8 @@
 
 use chrono::NaiveDate;
 
-use super::{GroupId, InvalidInput, MemberId, MembershipId, parse_text};
+use super::text::{self, InvalidInput, parse_text};
+use super::{GroupId, MemberId, MembershipId};
 
 /// A person's name as their groups know it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,7 +11,7 @@ pub struct MemberName(String);
 
 impl MemberName {
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        parse_text("name", "A member's name", raw, 200).map(Self)
+        parse_text("name", "A member's name", raw, text::NAME).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -53,44 +54,23 @@ impl Email {
     }
 }
 
-/// What a person does in a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    Member,
-    /// Sits in this group on behalf of a group in the tier below (a nomination).
-    Representative,
-    Secretary,
-    Chair,
-    /// Commissioner or practice staff attending the group.
-    Staff,
-}
+stored_enum!(
+    /// What a person does in a group.
+    Role {
+        Member = "MEMBER",
+        /// Sits in this group on behalf of a group in the tier below (a nomination).
+        Representative = "REPRESENTATIVE",
+        Secretary = "SECRETARY",
+        Chair = "CHAIR",
+        /// Commissioner or practice staff attending the group.
+        Staff = "STAFF",
+    }
+);
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Member,
-        Role::Representative,
-        Role::Secretary,
-        Role::Chair,
-        Role::Staff,
-    ];
-
     /// Officers run the group: they manage its memberships and those of the groups below.
     pub fn is_officer(self) -> bool {
         matches!(self, Role::Secretary | Role::Chair)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Member => "MEMBER",
-            Role::Representative => "REPRESENTATIVE",
-            Role::Secretary => "SECRETARY",
-            Role::Chair => "CHAIR",
-            Role::Staff => "STAFF",
-        }
-    }
-
-    pub fn from_db(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.as_str() == value)
     }
 }
 
@@ -161,7 +141,11 @@ mod tests {
 
     #[test]
     fn only_secretaries_and_chairs_are_officers() {
-        let officers: Vec<Role> = Role::ALL.into_iter().filter(|r| r.is_officer()).collect();
+        let officers: Vec<Role> = Role::ALL
+            .iter()
+            .copied()
+            .filter(|r| r.is_officer())
+            .collect();
         assert_eq!(officers, vec![Role::Secretary, Role::Chair]);
     }
 

@@ -1,60 +1,59 @@
 //! The domain: Pyramid's types and rules, with no I/O and no web, GraphQL, chat or database
 //! crate. Input is parsed into these types once, at the edge; code past the edge can rely on them.
 
+/// An enum stored as a fixed string (`"AT_DISTRICT"`): `as_str` for writing, `from_db` for
+/// reading (`None` for a value this build does not know, which callers report as corrupt),
+/// `ALL` in declaration order, and serde as the same string.
+macro_rules! stored_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vdoc])* $variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+
+            pub fn from_db(value: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == value)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+                Self::from_db(&text).ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "unknown {} '{}'",
+                        stringify!($name),
+                        text
+                    ))
+                })
+            }
+        }
+    };
+}
+
 pub mod authz;
 pub mod group;
 pub mod ids;
 pub mod item;
+pub mod meeting;
 pub mod member;
 pub mod newsletter;
 pub mod page;
 pub mod provider;
 pub mod redaction;
+pub mod text;
 
 pub use ids::*;
-
-/// A value a user typed that the domain refused, with the field it came from and a sentence
-/// the user can act on. Transports turn it into `BAD_USER_INPUT`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidInput {
-    pub field: &'static str,
-    pub message: String,
-}
-
-impl InvalidInput {
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            message: message.into(),
-        }
-    }
-}
-
-/// Trims a free-text field and checks it is present, printable and not too long.
-pub(crate) fn parse_text(
-    field: &'static str,
-    label: &str,
-    raw: &str,
-    max_chars: usize,
-) -> Result<String, InvalidInput> {
-    let text = raw.trim();
-    if text.is_empty() {
-        return Err(InvalidInput::new(
-            field,
-            format!("{label} cannot be empty."),
-        ));
-    }
-    if text.chars().count() > max_chars {
-        return Err(InvalidInput::new(
-            field,
-            format!("{label} can be at most {max_chars} characters long."),
-        ));
-    }
-    if text.chars().any(|c| c.is_control()) {
-        return Err(InvalidInput::new(
-            field,
-            format!("{label} cannot contain line breaks or control characters."),
-        ));
-    }
-    Ok(text.to_owned())
-}
+pub use text::{InvalidInput, TextRule, parse_text};

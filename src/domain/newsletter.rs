@@ -3,61 +3,33 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::item::{Outcome, Status};
-use super::{GroupId, InvalidInput, ItemId};
+use super::item::{EventKind, ItemEvent, Outcome, Status};
+use super::text::{self, InvalidInput, parse_text};
+use super::{GroupId, ItemId, NewsletterEntryId, NewsletterId};
 
-/// The parts of a newsletter, most important first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Section {
-    /// Safety concerns referred to the quality team.
-    Safety,
-    /// "You said, we did": answers received, changes made first.
-    Answers,
-    /// Several reports of one matter, seen together.
-    Patterns,
-    /// Items taken up to this group from the tier below.
-    Received,
-    /// Items this group took further up.
-    TakenUp,
-    Closed,
-    Meetings,
-    /// Items still waiting at this group.
-    Waiting,
-    /// A free entry the secretary wrote: an event, a consultation to take part in.
-    Notice,
-}
+stored_enum!(
+    /// The parts of a newsletter, most important first.
+    Section {
+        /// Safety concerns referred to the quality team.
+        Safety = "SAFETY",
+        /// "You said, we did": answers received, changes made first.
+        Answers = "ANSWERS",
+        /// Several reports of one matter, seen together.
+        Patterns = "PATTERNS",
+        /// Items taken up to this group from the tier below.
+        Received = "RECEIVED",
+        /// Items this group took further up.
+        TakenUp = "TAKEN_UP",
+        Closed = "CLOSED",
+        Meetings = "MEETINGS",
+        /// Items still waiting at this group.
+        Waiting = "WAITING",
+        /// A free entry the secretary wrote: an event, a consultation to take part in.
+        Notice = "NOTICE",
+    }
+);
 
 impl Section {
-    pub const ALL: [Section; 9] = [
-        Section::Safety,
-        Section::Answers,
-        Section::Patterns,
-        Section::Received,
-        Section::TakenUp,
-        Section::Closed,
-        Section::Meetings,
-        Section::Waiting,
-        Section::Notice,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Section::Safety => "SAFETY",
-            Section::Answers => "ANSWERS",
-            Section::Patterns => "PATTERNS",
-            Section::Received => "RECEIVED",
-            Section::TakenUp => "TAKEN_UP",
-            Section::Closed => "CLOSED",
-            Section::Meetings => "MEETINGS",
-            Section::Waiting => "WAITING",
-            Section::Notice => "NOTICE",
-        }
-    }
-
-    pub fn from_db(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == value)
-    }
-
     /// The section's heading in the newsletter.
     pub fn title(self) -> &'static str {
         match self {
@@ -74,26 +46,10 @@ impl Section {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NewsletterStatus {
-    Draft,
-    Published,
-}
-
-impl NewsletterStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NewsletterStatus::Draft => "DRAFT",
-            NewsletterStatus::Published => "PUBLISHED",
-        }
-    }
-
-    pub fn from_db(value: &str) -> Option<Self> {
-        [NewsletterStatus::Draft, NewsletterStatus::Published]
-            .into_iter()
-            .find(|s| s.as_str() == value)
-    }
-}
+stored_enum!(NewsletterStatus {
+    Draft = "DRAFT",
+    Published = "PUBLISHED",
+});
 
 /// The dates a newsletter covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,7 +96,8 @@ use chrono::Datelike;
 /// One entry of a newsletter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    pub id: Option<i64>,
+    /// `None` until it is stored.
+    pub id: Option<NewsletterEntryId>,
     pub section: Section,
     pub item_id: Option<ItemId>,
     pub heading: String,
@@ -355,15 +312,115 @@ fn join_names(names: &[String]) -> String {
 
 /// Parses a free entry's or a rewritten entry's text.
 pub fn parse_entry(heading: &str, body: &str) -> Result<(String, String), InvalidInput> {
-    let heading = super::parse_text("heading", "The heading", heading, 300)?;
-    let body = super::item::parse_body("body", "The entry's text", body, 4_000)?;
+    let heading = parse_text("heading", "The heading", heading, text::HEADING)?;
+    let body = parse_text("body", "The entry's text", body, text::NOTE)?;
     Ok((heading, body))
+}
+
+/// Where an item goes when the issuing group takes it further.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Onward {
+    Group(GroupId),
+    Commissioners,
+}
+
+/// What one event on an item means for the newsletter of the group `issuer`, which the item
+/// reached: brought to it, taken further by it, answered (wherever the answer came from), or
+/// resolved by it. Reports that travel with a lead item are told through their lead (under
+/// "Patterns of concern"), so their own events mean nothing here.
+pub fn meaning(issuer: GroupId, event: &ItemEvent, follower: bool) -> Option<Meaning> {
+    if follower {
+        return None;
+    }
+    match event.kind {
+        EventKind::Escalated if event.group_id == issuer => {
+            event.from_group_id.map(|from| Meaning::Received { from })
+        }
+        EventKind::Escalated if event.from_group_id == Some(issuer) => Some(Meaning::TakenUp {
+            to: Onward::Group(event.group_id),
+        }),
+        EventKind::Referred if event.group_id == issuer => Some(Meaning::TakenUp {
+            to: Onward::Commissioners,
+        }),
+        EventKind::Responded => Some(Meaning::Answered),
+        EventKind::Closed if event.group_id == issuer => Some(Meaning::Closed),
+        _ => None,
+    }
+}
+
+/// See [`meaning`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Meaning {
+    Received { from: GroupId },
+    TakenUp { to: Onward },
+    Answered,
+    Closed,
+}
+
+/// How a meeting's decision on an item reads in the newsletter ("taken further").
+pub fn decided(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Escalated | EventKind::Referred => "taken further",
+        EventKind::Responded => "answered",
+        EventKind::Closed => "resolved",
+        _ => "discussed",
+    }
+}
+
+/// The forms a newsletter is published in, each at a stable address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageFormat {
+    /// `/newsletters/7`
+    Html,
+    /// `/newsletters/7?format=large-print`
+    LargePrint,
+    /// `/newsletters/7.txt`
+    Text,
+    /// `/newsletters/7.md`
+    Markdown,
+}
+
+impl PageFormat {
+    pub const ALL: [PageFormat; 4] = [
+        PageFormat::Html,
+        PageFormat::LargePrint,
+        PageFormat::Text,
+        PageFormat::Markdown,
+    ];
+
+    /// Where a newsletter can be read in this form, relative to Pyramid's public address.
+    pub fn path(self, id: NewsletterId) -> String {
+        match self {
+            PageFormat::Html => format!("/newsletters/{id}"),
+            PageFormat::LargePrint => format!("/newsletters/{id}?format=large-print"),
+            PageFormat::Text => format!("/newsletters/{id}.txt"),
+            PageFormat::Markdown => format!("/newsletters/{id}.md"),
+        }
+    }
+
+    /// Reads an address back: the last path segment (`7`, `7.txt`) and the `format` query
+    /// parameter. `None` for anything that is not one of the forms above.
+    pub fn parse(segment: &str, format: Option<&str>) -> Option<(NewsletterId, PageFormat)> {
+        let (number, extension) = match segment.split_once('.') {
+            Some((number, extension)) => (number, Some(extension)),
+            None => (segment, None),
+        };
+        let id = NewsletterId(number.parse().ok().filter(|n: &i64| *n > 0)?);
+        let page = match (extension, format) {
+            (None, None) => PageFormat::Html,
+            (None, Some("large-print")) => PageFormat::LargePrint,
+            (Some("txt"), None) => PageFormat::Text,
+            (Some("md"), None) => PageFormat::Markdown,
+            _ => return None,
+        };
+        Some((id, page))
+    }
 }
 
 /// A newsletter as the rest of the program sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Newsletter {
-    pub id: i64,
+    pub id: NewsletterId,
     pub group_id: GroupId,
     pub period: Period,
     pub title: String,
@@ -446,6 +503,85 @@ mod tests {
         );
         assert!(entries[3].body.contains("A PPG, B PPG and C PPG"));
         assert!(entries[1].body.contains("We did: Two more clinicians."));
+    }
+
+    #[test]
+    fn every_page_format_reads_back_from_its_own_address() {
+        for format in PageFormat::ALL {
+            let path = format.path(NewsletterId(7));
+            let rest = path.strip_prefix("/newsletters/").unwrap();
+            let (segment, query) = match rest.split_once("?format=") {
+                Some((segment, query)) => (segment, Some(query)),
+                None => (rest, None),
+            };
+            assert_eq!(
+                PageFormat::parse(segment, query),
+                Some((NewsletterId(7), format)),
+                "{path}"
+            );
+        }
+        assert_eq!(PageFormat::parse("7.pdf", None), None);
+        assert_eq!(PageFormat::parse("seven", None), None);
+        assert_eq!(PageFormat::parse("7", Some("huge")), None);
+        assert_eq!(PageFormat::parse("7.txt", Some("large-print")), None);
+    }
+
+    fn event(kind: EventKind, from: Option<i64>, to: i64) -> ItemEvent {
+        ItemEvent {
+            id: crate::domain::ItemEventId(1),
+            item_id: ItemId(1),
+            at: DateTime::<Utc>::MIN_UTC,
+            actor_id: None,
+            kind,
+            from_status: None,
+            to_status: Status::AtDistrict,
+            from_group_id: from.map(GroupId),
+            group_id: GroupId(to),
+            note: None,
+            outcome: None,
+            meeting_id: None,
+        }
+    }
+
+    #[test]
+    fn an_event_means_what_it_did_at_the_issuing_group() {
+        let district = GroupId(2);
+        let meaning = |e: &ItemEvent, follower| super::meaning(district, e, follower);
+        // From a PPG up to the district: received.
+        assert_eq!(
+            meaning(&event(EventKind::Escalated, Some(5), 2), false),
+            Some(Meaning::Received { from: GroupId(5) })
+        );
+        // From the district up to the council: taken further.
+        assert_eq!(
+            meaning(&event(EventKind::Escalated, Some(2), 1), false),
+            Some(Meaning::TakenUp {
+                to: Onward::Group(GroupId(1))
+            })
+        );
+        assert_eq!(
+            meaning(&event(EventKind::Referred, None, 2), false),
+            Some(Meaning::TakenUp {
+                to: Onward::Commissioners
+            })
+        );
+        // Referred by the council is not the district's doing.
+        assert_eq!(meaning(&event(EventKind::Referred, None, 1), false), None);
+        // Answers count wherever they were given; closing only here.
+        assert_eq!(
+            meaning(&event(EventKind::Responded, None, 1), false),
+            Some(Meaning::Answered)
+        );
+        assert_eq!(
+            meaning(&event(EventKind::Closed, None, 2), false),
+            Some(Meaning::Closed)
+        );
+        assert_eq!(meaning(&event(EventKind::Closed, None, 5), false), None);
+        assert_eq!(meaning(&event(EventKind::Noted, None, 2), false), None);
+        // A report travelling with its lead is told through the lead.
+        assert_eq!(meaning(&event(EventKind::Responded, None, 1), true), None);
+        assert_eq!(decided(EventKind::Referred), "taken further");
+        assert_eq!(decided(EventKind::Noted), "discussed");
     }
 
     #[test]

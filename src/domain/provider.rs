@@ -1,56 +1,26 @@
 //! Providers: the organisations that deliver care, and their services, that items are about.
 
-use super::{InvalidInput, ProviderId, parse_text};
+use super::ProviderId;
+use super::text::{self, InvalidInput, parse_text};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ProviderKind {
-    AcuteTrust,
-    MentalHealthTrust,
-    CommunityTrust,
-    AmbulanceTrust,
-    OutOfHours,
-    GpPractice,
+stored_enum!(ProviderKind {
+    AcuteTrust = "ACUTE_TRUST",
+    MentalHealthTrust = "MENTAL_HEALTH_TRUST",
+    CommunityTrust = "COMMUNITY_TRUST",
+    AmbulanceTrust = "AMBULANCE_TRUST",
+    OutOfHours = "OUT_OF_HOURS",
+    GpPractice = "GP_PRACTICE",
     /// A service run by one of the organisations above (a ward, a clinic, a helpline).
-    Service,
-    Other,
-}
-
-impl ProviderKind {
-    pub const ALL: [ProviderKind; 8] = [
-        ProviderKind::AcuteTrust,
-        ProviderKind::MentalHealthTrust,
-        ProviderKind::CommunityTrust,
-        ProviderKind::AmbulanceTrust,
-        ProviderKind::OutOfHours,
-        ProviderKind::GpPractice,
-        ProviderKind::Service,
-        ProviderKind::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderKind::AcuteTrust => "ACUTE_TRUST",
-            ProviderKind::MentalHealthTrust => "MENTAL_HEALTH_TRUST",
-            ProviderKind::CommunityTrust => "COMMUNITY_TRUST",
-            ProviderKind::AmbulanceTrust => "AMBULANCE_TRUST",
-            ProviderKind::OutOfHours => "OUT_OF_HOURS",
-            ProviderKind::GpPractice => "GP_PRACTICE",
-            ProviderKind::Service => "SERVICE",
-            ProviderKind::Other => "OTHER",
-        }
-    }
-
-    pub fn from_db(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == value)
-    }
-}
+    Service = "SERVICE",
+    Other = "OTHER",
+});
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderName(String);
 
 impl ProviderName {
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        parse_text("name", "A provider's name", raw, 200).map(Self)
+        parse_text("name", "A provider's name", raw, text::NAME).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

@@ -15,15 +15,16 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-/// A kind of personal identifier that is removed from free text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Identifier {
-    NhsNumber,
-    PhoneNumber,
-    Email,
-    Postcode,
-    DateOfBirth,
-}
+stored_enum!(
+    /// A kind of personal identifier that is removed from free text.
+    Identifier {
+        NhsNumber = "NHS_NUMBER",
+        PhoneNumber = "PHONE_NUMBER",
+        Email = "EMAIL",
+        Postcode = "POSTCODE",
+        DateOfBirth = "DATE_OF_BIRTH",
+    }
+);
 
 impl Identifier {
     /// The marker left in the text in place of the identifier.
@@ -45,16 +46,6 @@ impl Identifier {
             Identifier::Email => "an email address",
             Identifier::Postcode => "a postcode",
             Identifier::DateOfBirth => "a date of birth",
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Identifier::NhsNumber => "NHS_NUMBER",
-            Identifier::PhoneNumber => "PHONE_NUMBER",
-            Identifier::Email => "EMAIL",
-            Identifier::Postcode => "POSTCODE",
-            Identifier::DateOfBirth => "DATE_OF_BIRTH",
         }
     }
 

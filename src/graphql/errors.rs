@@ -7,7 +7,6 @@ use crate::error::AppError;
 
 impl From<AppError> for async_graphql::Error {
     fn from(error: AppError) -> Self {
-        error.log_if_internal();
         let code = error.code();
         let field = error.field().map(str::to_owned);
         async_graphql::Error::new(error.message()).extend_with(|_, extensions| {

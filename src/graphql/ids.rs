@@ -6,6 +6,10 @@ use async_graphql::ID;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::domain::{
+    ApiTokenId, GroupId, ItemId, MeetingId, MemberId, MembershipId, NewsletterEntryId,
+    NewsletterId, ProviderId,
+};
 use crate::error::{AppError, AppResult};
 
 /// The type names that global ids carry.
@@ -50,8 +54,64 @@ impl NodeType {
     }
 }
 
-pub fn encode(kind: NodeType, id: i64) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.name())))
+impl NodeType {
+    /// The type as a person says it, with its article: "a group", "an item".
+    fn spoken(self) -> &'static str {
+        match self {
+            NodeType::Group => "a group",
+            NodeType::Member => "a member",
+            NodeType::Membership => "a membership",
+            NodeType::Provider => "a provider",
+            NodeType::ApiToken => "an API token",
+            NodeType::Item => "an item",
+            NodeType::Meeting => "a meeting",
+            NodeType::Newsletter => "a newsletter",
+            NodeType::NewsletterEntry => "a newsletter entry",
+        }
+    }
+}
+
+/// A typed id with a global id of its own type.
+pub trait GlobalId: Copy {
+    const NODE: NodeType;
+    fn from_number(number: i64) -> Self;
+    fn number(self) -> i64;
+}
+
+macro_rules! global_ids {
+    ($($id:ident => $node:ident),* $(,)?) => {$(
+        impl GlobalId for $id {
+            const NODE: NodeType = NodeType::$node;
+            fn from_number(number: i64) -> Self {
+                $id(number)
+            }
+            fn number(self) -> i64 {
+                self.0
+            }
+        }
+    )*};
+}
+
+global_ids!(
+    GroupId => Group,
+    MemberId => Member,
+    MembershipId => Membership,
+    ProviderId => Provider,
+    ApiTokenId => ApiToken,
+    ItemId => Item,
+    MeetingId => Meeting,
+    NewsletterId => Newsletter,
+    NewsletterEntryId => NewsletterEntry,
+);
+
+/// The global id of a typed id.
+pub fn to_global<T: GlobalId>(id: T) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{}:{}", T::NODE.name(), id.number())))
+}
+
+/// Decodes a global id that must be of `T`'s type, naming the input field when it is not.
+pub fn from_global<T: GlobalId>(id: &ID, field: &'static str) -> AppResult<T> {
+    decode(T::NODE, id, field).map(T::from_number)
 }
 
 /// Decodes any global id into its type and number; `None` when it is not one of ours.
@@ -63,21 +123,24 @@ pub fn decode_any(id: &str) -> Option<(NodeType, i64)> {
     Some((kind, number.parse().ok()?))
 }
 
-/// Decodes a global id that must be of one type, naming the input field when it is not.
-pub fn decode(kind: NodeType, id: &ID, field: &'static str) -> AppResult<i64> {
+fn decode(kind: NodeType, id: &ID, field: &'static str) -> AppResult<i64> {
     match decode_any(id) {
         Some((found, number)) if found == kind => Ok(number),
         Some((found, _)) => Err(AppError::bad_input(
             field,
             format!(
-                "This is the id of a {}, but a {} was expected.",
-                found.name(),
-                kind.name()
+                "This is the id of {}, but the id of {} was expected.",
+                found.spoken(),
+                kind.spoken()
             ),
         )),
         None => Err(AppError::bad_input(
             field,
-            format!("'{}' is not a {} id.", id.as_str(), kind.name()),
+            format!(
+                "'{}' is not the id of {}: use an id Pyramid gave out.",
+                id.as_str(),
+                kind.spoken()
+            ),
         )),
     }
 }
@@ -106,11 +169,15 @@ mod tests {
 
     #[test]
     fn ids_round_trip_and_keep_their_type() {
-        let id = encode(NodeType::Group, 42);
-        assert_eq!(decode(NodeType::Group, &id, "id").unwrap(), 42);
-        let error = decode(NodeType::Member, &id, "memberId").unwrap_err();
-        assert_eq!(error.field(), Some("memberId"));
-        assert!(decode(NodeType::Group, &ID("nonsense".into()), "id").is_err());
+        let id = to_global(GroupId(42));
+        assert_eq!(from_global::<GroupId>(&id, "id").unwrap(), GroupId(42));
+        let error = from_global::<ItemId>(&id, "itemId").unwrap_err();
+        assert_eq!(error.field(), Some("itemId"));
+        assert_eq!(
+            error.message(),
+            "This is the id of a group, but the id of an item was expected."
+        );
+        assert!(from_global::<GroupId>(&ID("nonsense".into()), "id").is_err());
     }
 
     #[test]

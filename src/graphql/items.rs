@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::Stream;
 
-use super::ids::{self, NodeType};
+use super::ids;
 use super::pagination::{self, IdConnection};
 use super::types::{GroupNode, MemberNode, ProviderNode};
 use super::{actor, db, loaders};
@@ -124,7 +124,7 @@ pub struct ItemNode(pub Item);
 #[Object(name = "Item")]
 impl ItemNode {
     pub async fn id(&self) -> ID {
-        ids::encode(NodeType::Item, self.0.id.0)
+        ids::to_global(self.0.id)
     }
 
     /// The short reference people can say on the phone, such as SI-2026-000123.
@@ -392,23 +392,18 @@ pub struct ItemFilterInput {
     pub search: Option<String>,
 }
 
-fn group_id(id: &ID, field: &'static str) -> Result<GroupId, AppError> {
-    ids::decode(NodeType::Group, id, field).map(GroupId)
-}
-
-pub(crate) fn item_id(id: &ID, field: &'static str) -> Result<ItemId, AppError> {
-    ids::decode(NodeType::Item, id, field).map(ItemId)
-}
-
 impl ItemFilterInput {
     fn into_filter(self) -> Result<ItemFilter, AppError> {
         Ok(ItemFilter {
             group: self
                 .group_id
-                .map(|id| group_id(&id, "groupId"))
+                .map(|id| ids::from_global::<GroupId>(&id, "groupId"))
                 .transpose()?,
             include_below: self.include_below,
-            held_at: self.held_at.map(|id| group_id(&id, "heldAt")).transpose()?,
+            held_at: self
+                .held_at
+                .map(|id| ids::from_global::<GroupId>(&id, "heldAt"))
+                .transpose()?,
             statuses: self
                 .statuses
                 .unwrap_or_default()
@@ -423,7 +418,7 @@ impl ItemFilterInput {
                 .collect(),
             provider: self
                 .provider_id
-                .map(|id| ids::decode(NodeType::Provider, &id, "providerId").map(ProviderId))
+                .map(|id| ids::from_global::<ProviderId>(&id, "providerId"))
                 .transpose()?,
             theme: self.theme,
             sentiment: self.sentiment.map(Into::into),
@@ -432,7 +427,7 @@ impl ItemFilterInput {
             raised_to: self.raised_to,
             submitted_by: self
                 .submitter_id
-                .map(|id| ids::decode(NodeType::Member, &id, "submitterId").map(MemberId))
+                .map(|id| ids::from_global::<MemberId>(&id, "submitterId"))
                 .transpose()?,
             search: self.search,
         })
@@ -562,7 +557,7 @@ pub struct ItemPayload {
 pub struct ItemMutation;
 
 async fn act(ctx: &Context<'_>, id: &ID, action: Action) -> Result<ItemPayload> {
-    let id = item_id(id, "itemId")?;
+    let id = ids::from_global::<ItemId>(id, "itemId")?;
     let item = items::act(db(ctx), actor(ctx), id, action).await?;
     Ok(ItemPayload {
         item: ItemNode(item),
@@ -579,13 +574,13 @@ impl ItemMutation {
         input: RaiseItemInput,
     ) -> Result<RaiseItemPayload> {
         let raise = RaiseItem {
-            group_id: group_id(&input.group_id, "groupId")?,
+            group_id: ids::from_global::<GroupId>(&input.group_id, "groupId")?,
             kind: input.kind.into(),
             title: input.title,
             body: input.body,
             provider_id: input
                 .provider_id
-                .map(|id| ids::decode(NodeType::Provider, &id, "providerId").map(ProviderId))
+                .map(|id| ids::from_global::<ProviderId>(&id, "providerId"))
                 .transpose()?,
             provider_name: input.provider_name,
             experienced_on: input.experienced_on,
@@ -625,7 +620,7 @@ impl ItemMutation {
         let link = input
             .link_item_ids
             .iter()
-            .map(|id| item_id(id, "linkItemIds"))
+            .map(|id| ids::from_global::<ItemId>(id, "linkItemIds"))
             .collect::<Result<Vec<_>, _>>()?;
         let action = Action {
             note: input.note,
@@ -661,11 +656,11 @@ impl ItemMutation {
 
     /// Links other reports of the same matter to an item; they travel with it from now on.
     async fn link_items(&self, ctx: &Context<'_>, input: LinkItemsInput) -> Result<ItemPayload> {
-        let lead = item_id(&input.lead_item_id, "leadItemId")?;
+        let lead = ids::from_global::<ItemId>(&input.lead_item_id, "leadItemId")?;
         let others = input
             .item_ids
             .iter()
-            .map(|id| item_id(id, "itemIds"))
+            .map(|id| ids::from_global::<ItemId>(id, "itemIds"))
             .collect::<Result<Vec<_>, _>>()?;
         let item = items::link(db(ctx), actor(ctx), lead, others).await?;
         Ok(ItemPayload {
@@ -687,7 +682,7 @@ impl ItemSubscription {
         group_id: Option<ID>,
     ) -> Result<impl Stream<Item = ItemEventNode>> {
         let group = group_id
-            .map(|id| self::group_id(&id, "groupId"))
+            .map(|id| ids::from_global::<GroupId>(&id, "groupId"))
             .transpose()?;
         let feed = ctx.data::<crate::feed::EventFeed>()?;
         let stream = feed.watch(db(ctx).clone(), actor(ctx).clone(), group);

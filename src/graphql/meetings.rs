@@ -4,17 +4,17 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 
-use super::ids::{self, NodeType};
-use super::items::{ItemEventNode, ItemNode, Outcome, item_id};
+use super::ids;
+use super::items::{ItemEventNode, ItemNode, Outcome};
 use super::types::{GroupNode, MemberNode};
 use super::{actor, db, loaders};
-use crate::domain::item::{AgendaEntry, Decision as DomainDecision, Meeting};
+use crate::domain::meeting::{AgendaEntry, Decision as DomainDecision, Meeting};
 use crate::domain::{GroupId, ItemId, MeetingId, MemberId};
 use crate::services::meetings::{self, Minute, NewMeeting};
 
 /// What a meeting decided about an item.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "crate::domain::item::Decision")]
+#[graphql(remote = "crate::domain::meeting::Decision")]
 pub enum Decision {
     /// Discussed; nothing moves.
     Noted,
@@ -32,7 +32,7 @@ pub struct MeetingNode(pub Meeting);
 #[Object(name = "Meeting")]
 impl MeetingNode {
     pub async fn id(&self) -> ID {
-        ids::encode(NodeType::Meeting, self.0.id.0)
+        ids::to_global(self.0.id)
     }
 
     async fn group(&self, ctx: &Context<'_>) -> Result<Option<GroupNode>> {
@@ -159,10 +159,10 @@ impl MeetingMutation {
         let attendees = input
             .attendee_ids
             .iter()
-            .map(|id| ids::decode(NodeType::Member, id, "attendeeIds").map(MemberId))
+            .map(|id| ids::from_global::<MemberId>(id, "attendeeIds"))
             .collect::<Result<Vec<_>, _>>()?;
         let new = NewMeeting {
-            group_id: ids::decode(NodeType::Group, &input.group_id, "groupId").map(GroupId)?,
+            group_id: ids::from_global::<GroupId>(&input.group_id, "groupId")?,
             held_on: input.held_on,
             title: input.title,
             attendees,
@@ -181,13 +181,13 @@ impl MeetingMutation {
         ctx: &Context<'_>,
         input: RecordMinutesInput,
     ) -> Result<MeetingPayload> {
-        let id = ids::decode(NodeType::Meeting, &input.meeting_id, "meetingId").map(MeetingId)?;
+        let id = ids::from_global::<MeetingId>(&input.meeting_id, "meetingId")?;
         let minutes = input
             .minutes
             .into_iter()
             .map(|m| {
                 Ok(Minute {
-                    item_id: item_id(&m.item_id, "itemId")?,
+                    item_id: ids::from_global::<ItemId>(&m.item_id, "itemId")?,
                     decision: DomainDecision::from(m.decision),
                     note: m.note,
                     outcome: m.outcome.map(Into::into),

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, OneofObject, Result, SimpleObject};
 use chrono::NaiveDate;
 
-use super::ids::{self, NodeType};
+use super::ids;
 use super::types::{
     ApiTokenNode, GroupKind, GroupNode, MemberNode, MembershipNode, ProviderKind, ProviderNode,
     Role,
@@ -16,22 +16,6 @@ use crate::services::{self, groups, members, providers};
 
 #[derive(Default)]
 pub struct StructureMutation;
-
-fn group_id(id: &ID, field: &'static str) -> Result<GroupId, AppError> {
-    ids::decode(NodeType::Group, id, field).map(GroupId)
-}
-
-fn member_id(id: &ID, field: &'static str) -> Result<MemberId, AppError> {
-    ids::decode(NodeType::Member, id, field).map(MemberId)
-}
-
-fn membership_id(id: &ID, field: &'static str) -> Result<MembershipId, AppError> {
-    ids::decode(NodeType::Membership, id, field).map(MembershipId)
-}
-
-fn provider_id(id: &ID, field: &'static str) -> Result<ProviderId, AppError> {
-    ids::decode(NodeType::Provider, id, field).map(ProviderId)
-}
 
 #[derive(InputObject)]
 pub struct CreateGroupInput {
@@ -216,7 +200,7 @@ impl StructureMutation {
             name: input.name,
             parent_id: input
                 .parent_id
-                .map(|id| group_id(&id, "parentId"))
+                .map(|id| ids::from_global::<GroupId>(&id, "parentId"))
                 .transpose()?,
             practice_code: input.practice_code,
         };
@@ -232,12 +216,12 @@ impl StructureMutation {
         ctx: &Context<'_>,
         input: UpdateGroupInput,
     ) -> Result<UpdateGroupPayload> {
-        let id = group_id(&input.id, "id")?;
+        let id = ids::from_global::<GroupId>(&input.id, "id")?;
         let changes = groups::GroupChanges {
             name: input.name,
             parent_id: input
                 .parent_id
-                .map(|id| group_id(&id, "parentId"))
+                .map(|id| ids::from_global::<GroupId>(&id, "parentId"))
                 .transpose()?,
             practice_code: input.practice_code,
         };
@@ -255,14 +239,16 @@ impl StructureMutation {
         input: AddMemberInput,
     ) -> Result<AddMemberPayload> {
         let member = match input.member {
-            MemberInput::Id(id) => members::MemberRef::Existing(member_id(&id, "member")?),
+            MemberInput::Id(id) => {
+                members::MemberRef::Existing(ids::from_global::<MemberId>(&id, "member")?)
+            }
             MemberInput::New(new) => members::MemberRef::New {
                 name: new.name,
                 email: new.email,
             },
         };
         let add = members::AddMember {
-            group_id: group_id(&input.group_id, "groupId")?,
+            group_id: ids::from_global::<GroupId>(&input.group_id, "groupId")?,
             member,
             role: DomainRole::from(input.role),
             since: input.since,
@@ -279,7 +265,7 @@ impl StructureMutation {
         ctx: &Context<'_>,
         input: SetMembershipRoleInput,
     ) -> Result<SetMembershipRolePayload> {
-        let id = membership_id(&input.membership_id, "membershipId")?;
+        let id = ids::from_global::<MembershipId>(&input.membership_id, "membershipId")?;
         let membership = members::set_role(db(ctx), actor(ctx), id, input.role.into()).await?;
         Ok(SetMembershipRolePayload {
             membership: MembershipNode(membership),
@@ -293,7 +279,7 @@ impl StructureMutation {
         ctx: &Context<'_>,
         input: EndMembershipInput,
     ) -> Result<EndMembershipPayload> {
-        let id = membership_id(&input.membership_id, "membershipId")?;
+        let id = ids::from_global::<MembershipId>(&input.membership_id, "membershipId")?;
         let membership = members::end_membership(db(ctx), actor(ctx), id, input.until).await?;
         Ok(EndMembershipPayload {
             membership: MembershipNode(membership),
@@ -307,8 +293,8 @@ impl StructureMutation {
         input: NominateRepresentativeInput,
     ) -> Result<NominateRepresentativePayload> {
         let nomination = members::Nomination {
-            group_id: group_id(&input.group_id, "groupId")?,
-            member_id: member_id(&input.member_id, "memberId")?,
+            group_id: ids::from_global::<GroupId>(&input.group_id, "groupId")?,
+            member_id: ids::from_global::<MemberId>(&input.member_id, "memberId")?,
             since: input.since,
         };
         let membership = members::nominate(db(ctx), actor(ctx), nomination).await?;
@@ -323,7 +309,7 @@ impl StructureMutation {
         ctx: &Context<'_>,
         input: EndNominationInput,
     ) -> Result<EndNominationPayload> {
-        let id = membership_id(&input.nomination_id, "nominationId")?;
+        let id = ids::from_global::<MembershipId>(&input.nomination_id, "nominationId")?;
         let membership = members::end_nomination(db(ctx), actor(ctx), id, input.until).await?;
         Ok(EndNominationPayload {
             nomination: MembershipNode(membership),
@@ -337,7 +323,7 @@ impl StructureMutation {
         ctx: &Context<'_>,
         input: SetOrganisationRolesInput,
     ) -> Result<SetOrganisationRolesPayload> {
-        let id = member_id(&input.member_id, "memberId")?;
+        let id = ids::from_global::<MemberId>(&input.member_id, "memberId")?;
         let member = members::set_organisation_roles(
             db(ctx),
             actor(ctx),
@@ -363,7 +349,7 @@ impl StructureMutation {
             ods_code: input.ods_code,
             parent_id: input
                 .parent_id
-                .map(|id| provider_id(&id, "parentId"))
+                .map(|id| ids::from_global::<ProviderId>(&id, "parentId"))
                 .transpose()?,
         };
         let provider = providers::create(db(ctx), actor(ctx), new).await?;
@@ -378,7 +364,7 @@ impl StructureMutation {
         ctx: &Context<'_>,
         input: UpdateProviderInput,
     ) -> Result<UpdateProviderPayload> {
-        let id = provider_id(&input.id, "id")?;
+        let id = ids::from_global::<ProviderId>(&input.id, "id")?;
         let changes = providers::ProviderChanges {
             name: input.name,
             ods_code: input.ods_code,
@@ -396,7 +382,7 @@ impl StructureMutation {
         input: CreateApiTokenInput,
     ) -> Result<CreateApiTokenPayload> {
         let owner = match input.member_id {
-            Some(id) => member_id(&id, "memberId")?,
+            Some(id) => ids::from_global::<MemberId>(&id, "memberId")?,
             None => actor(ctx).member_id().ok_or(AppError::Unauthenticated)?,
         };
         let issued = services::tokens::create(db(ctx), actor(ctx), owner, &input.label).await?;
@@ -412,7 +398,7 @@ impl StructureMutation {
         ctx: &Context<'_>,
         input: RevokeApiTokenInput,
     ) -> Result<RevokeApiTokenPayload> {
-        let id = ids::decode(NodeType::ApiToken, &input.id, "id").map(ApiTokenId)?;
+        let id = ids::from_global::<ApiTokenId>(&input.id, "id")?;
         let token = services::tokens::revoke(db(ctx), actor(ctx), id).await?;
         Ok(RevokeApiTokenPayload {
             token: ApiTokenNode(token),

@@ -4,13 +4,13 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::ids::{self, NodeType};
+use super::ids;
 use super::items::ItemNode;
 use super::pagination::{self, IdConnection};
 use super::types::GroupNode;
 use super::{actor, db, loaders};
-use crate::domain::newsletter::{Entry, Newsletter};
-use crate::domain::{GroupId, ItemId};
+use crate::domain::newsletter::{Entry, Newsletter, PageFormat};
+use crate::domain::{GroupId, ItemId, NewsletterEntryId, NewsletterId};
 use crate::error::AppError;
 use crate::services::{chat, newsletters};
 
@@ -44,7 +44,7 @@ pub struct NewsletterNode(pub Newsletter);
 #[Object(name = "Newsletter")]
 impl NewsletterNode {
     pub async fn id(&self) -> ID {
-        ids::encode(NodeType::Newsletter, self.0.id)
+        ids::to_global(self.0.id)
     }
 
     async fn title(&self) -> &str {
@@ -92,12 +92,12 @@ impl NewsletterNode {
 
     /// Where to read it: accessible HTML, large print, plain text and Markdown.
     async fn urls(&self) -> NewsletterUrls {
-        let base = newsletters::path(self.0.id);
+        let id = self.0.id;
         NewsletterUrls {
-            html: base.clone(),
-            large_print: format!("{base}?format=large-print"),
-            text: format!("{base}.txt"),
-            markdown: format!("{base}.md"),
+            html: PageFormat::Html.path(id),
+            large_print: PageFormat::LargePrint.path(id),
+            text: PageFormat::Text.path(id),
+            markdown: PageFormat::Markdown.path(id),
         }
     }
 
@@ -154,7 +154,7 @@ pub struct NewsletterEntryNode(Entry, i32);
 #[Object(name = "NewsletterEntry")]
 impl NewsletterEntryNode {
     async fn id(&self) -> ID {
-        ids::encode(NodeType::NewsletterEntry, self.0.id.unwrap_or_default())
+        self.0.id.map(ids::to_global).unwrap_or_default()
     }
 
     /// 1 for the first entry.
@@ -202,28 +202,16 @@ impl NewsletterQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<IdConnection<NewsletterNode>> {
-        let group = group_id_of(&group_id, "groupId")?;
+        let group = ids::from_global::<GroupId>(&group_id, "groupId")?;
         let request = pagination::page_request(first, after)?;
         let page = newsletters::list(db(ctx), actor(ctx), group, received, request).await?;
         Ok(pagination::connection(
             page,
             request,
-            |n| n.id,
+            |n| n.id.0,
             NewsletterNode,
         ))
     }
-}
-
-fn group_id_of(id: &ID, field: &'static str) -> Result<GroupId, AppError> {
-    ids::decode(NodeType::Group, id, field).map(GroupId)
-}
-
-fn newsletter_id(id: &ID, field: &'static str) -> Result<i64, AppError> {
-    ids::decode(NodeType::Newsletter, id, field)
-}
-
-fn entry_id(id: &ID) -> Result<i64, AppError> {
-    ids::decode(NodeType::NewsletterEntry, id, "entryId")
 }
 
 #[derive(InputObject)]
@@ -318,7 +306,7 @@ impl NewsletterMutation {
         ctx: &Context<'_>,
         input: CompileNewsletterInput,
     ) -> Result<NewsletterPayload> {
-        let group = group_id_of(&input.group_id, "groupId")?;
+        let group = ids::from_global::<GroupId>(&input.group_id, "groupId")?;
         let newsletter = newsletters::compile(
             db(ctx),
             actor(ctx),
@@ -338,7 +326,7 @@ impl NewsletterMutation {
         ctx: &Context<'_>,
         input: UpdateNewsletterInput,
     ) -> Result<NewsletterPayload> {
-        let id = newsletter_id(&input.id, "id")?;
+        let id = ids::from_global::<NewsletterId>(&input.id, "id")?;
         let newsletter =
             newsletters::update(db(ctx), actor(ctx), id, input.title, input.introduction).await?;
         Ok(NewsletterPayload {
@@ -352,7 +340,7 @@ impl NewsletterMutation {
         ctx: &Context<'_>,
         input: AddNewsletterEntryInput,
     ) -> Result<NewsletterPayload> {
-        let id = newsletter_id(&input.newsletter_id, "newsletterId")?;
+        let id = ids::from_global::<NewsletterId>(&input.newsletter_id, "newsletterId")?;
         let newsletter = newsletters::add_entry(
             db(ctx),
             actor(ctx),
@@ -376,7 +364,7 @@ impl NewsletterMutation {
         let newsletter = newsletters::update_entry(
             db(ctx),
             actor(ctx),
-            entry_id(&input.entry_id)?,
+            ids::from_global::<NewsletterEntryId>(&input.entry_id, "entryId")?,
             input.heading,
             input.body,
         )
@@ -392,8 +380,12 @@ impl NewsletterMutation {
         ctx: &Context<'_>,
         input: RemoveNewsletterEntryInput,
     ) -> Result<NewsletterPayload> {
-        let newsletter =
-            newsletters::remove_entry(db(ctx), actor(ctx), entry_id(&input.entry_id)?).await?;
+        let newsletter = newsletters::remove_entry(
+            db(ctx),
+            actor(ctx),
+            ids::from_global::<NewsletterEntryId>(&input.entry_id, "entryId")?,
+        )
+        .await?;
         Ok(NewsletterPayload {
             newsletter: NewsletterNode(newsletter),
         })
@@ -408,7 +400,7 @@ impl NewsletterMutation {
         let newsletter = newsletters::move_entry(
             db(ctx),
             actor(ctx),
-            entry_id(&input.entry_id)?,
+            ids::from_global::<NewsletterEntryId>(&input.entry_id, "entryId")?,
             input.position,
         )
         .await?;
@@ -424,7 +416,7 @@ impl NewsletterMutation {
         ctx: &Context<'_>,
         input: PublishNewsletterInput,
     ) -> Result<PublishNewsletterPayload> {
-        let id = newsletter_id(&input.id, "id")?;
+        let id = ids::from_global::<NewsletterId>(&input.id, "id")?;
         let (newsletter, published_now) = newsletters::publish(db(ctx), actor(ctx), id).await?;
         Ok(PublishNewsletterPayload {
             newsletter: NewsletterNode(newsletter),
@@ -448,7 +440,7 @@ impl NewsletterMutation {
         ctx: &Context<'_>,
         input: LinkChatChannelInput,
     ) -> Result<LinkChatChannelPayload> {
-        let group = group_id_of(&input.group_id, "groupId")?;
+        let group = ids::from_global::<GroupId>(&input.group_id, "groupId")?;
         chat::link_channel(db(ctx), actor(ctx), group, chat::DISCORD, &input.channel_id).await?;
         let group = loaders(ctx)
             .groups

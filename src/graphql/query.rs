@@ -59,7 +59,13 @@ impl StructureQuery {
             .next()
             .map(|m| Node::Meeting(super::meetings::MeetingNode(m))),
             NodeType::Newsletter => {
-                match services::newsletters::get(db(ctx), actor(ctx), number).await {
+                match services::newsletters::get(
+                    db(ctx),
+                    actor(ctx),
+                    crate::domain::NewsletterId(number),
+                )
+                .await
+                {
                     Ok(n) => Some(Node::Newsletter(super::newsletters::NewsletterNode(n))),
                     Err(AppError::NotFound(_)) => None,
                     Err(error) => return Err(error.into()),
@@ -89,7 +95,7 @@ impl StructureQuery {
         let filter = GroupFilter {
             kind: kind.map(Into::into),
             parent_id: parent_id
-                .map(|id| ids::decode(NodeType::Group, &id, "parentId").map(GroupId))
+                .map(|id| ids::from_global::<GroupId>(&id, "parentId"))
                 .transpose()?,
         };
         let page = services::groups::list(db(ctx), filter, request).await?;

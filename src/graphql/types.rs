@@ -4,7 +4,7 @@
 use async_graphql::{Context, Enum, ID, Interface, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::ids::{self, NodeType};
+use super::ids;
 use super::pagination::{self, IdConnection};
 use super::{actor, db, loaders};
 use crate::domain::GroupId;
@@ -72,7 +72,7 @@ pub struct GroupNode(pub Group);
 #[Object(name = "Group")]
 impl GroupNode {
     async fn id(&self) -> ID {
-        ids::encode(NodeType::Group, self.0.id.0)
+        ids::to_global(self.0.id)
     }
 
     async fn kind(&self) -> GroupKind {
@@ -212,7 +212,7 @@ pub struct MemberNode(pub Member);
 #[Object(name = "Member")]
 impl MemberNode {
     async fn id(&self) -> ID {
-        ids::encode(NodeType::Member, self.0.id.0)
+        ids::to_global(self.0.id)
     }
 
     async fn name(&self) -> &str {
@@ -266,7 +266,7 @@ pub struct MembershipNode(pub Membership);
 #[Object(name = "Membership")]
 impl MembershipNode {
     async fn id(&self) -> ID {
-        ids::encode(NodeType::Membership, self.0.id.0)
+        ids::to_global(self.0.id)
     }
 
     async fn member(&self, ctx: &Context<'_>) -> Result<Option<MemberNode>> {
@@ -317,7 +317,7 @@ pub struct ProviderNode(pub Provider);
 #[Object(name = "Provider")]
 impl ProviderNode {
     async fn id(&self) -> ID {
-        ids::encode(NodeType::Provider, self.0.id.0)
+        ids::to_global(self.0.id)
     }
 
     async fn name(&self) -> &str {
@@ -369,7 +369,7 @@ pub struct ApiTokenNode(pub ApiToken);
 #[Object(name = "ApiToken")]
 impl ApiTokenNode {
     async fn id(&self) -> ID {
-        ids::encode(NodeType::ApiToken, self.0.id.0)
+        ids::to_global(self.0.id)
     }
 
     async fn label(&self) -> &str {

@@ -47,6 +47,7 @@ fn hash(code: &str) -> String {
 }
 
 /// Issues a one-time code for the caller to type in chat (`/link CODE`). Only its hash is kept.
+#[tracing::instrument(skip_all, fields(member = ?actor.member_id()))]
 pub async fn create_link_code(db: &DatabaseConnection, actor: &Actor) -> AppResult<LinkCode> {
     let member = actor.member_id().ok_or(AppError::Unauthenticated)?;
     let raw: String = {
@@ -72,6 +73,7 @@ pub async fn create_link_code(db: &DatabaseConnection, actor: &Actor) -> AppResu
 }
 
 /// Links a chat account to the member whose code it types. The code works once.
+#[tracing::instrument(skip_all, fields(platform = %platform))]
 pub async fn link_account(
     db: &DatabaseConnection,
     platform: &str,
@@ -145,6 +147,7 @@ pub async fn link_account(
 }
 
 /// The caller behind a chat account, with their memberships; `None` when it is not linked.
+#[tracing::instrument(skip_all, fields(platform = %platform))]
 pub async fn actor_for(
     conn: &impl ConnectionTrait,
     platform: &str,
@@ -165,6 +168,7 @@ pub async fn actor_for(
 
 /// Links a chat channel to a group: its newsletters are posted there and reports made there
 /// are raised in it. Administrators and the group's officers may.
+#[tracing::instrument(skip_all, fields(group = %group, platform = %platform, member = ?actor.member_id()))]
 pub async fn link_channel(
     db: &DatabaseConnection,
     actor: &Actor,

@@ -151,6 +151,7 @@ async fn parent_kind(
     }
 }
 
+#[tracing::instrument(skip_all, fields(member = ?actor.member_id()))]
 pub async fn create(db: &DatabaseConnection, actor: &Actor, input: NewGroup) -> AppResult<Group> {
     authz::may_manage_structure(actor)?;
     let name = GroupName::parse(&input.name)?;
@@ -187,6 +188,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: NewGroup) -> 
     from_model(model)
 }
 
+#[tracing::instrument(skip_all, fields(group = %id, member = ?actor.member_id()))]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,

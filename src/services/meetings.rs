@@ -13,12 +13,12 @@ use sea_orm::{
 use super::items::{self, Action};
 use super::{audit, groups};
 use crate::domain::authz::{self, Actor};
-use crate::domain::item::{
-    AgendaEntry, Decision, EventKind, Meeting, Outcome, STANDING_AGENDA, Status,
-};
+use crate::domain::item::{EventKind, Move, Outcome};
+use crate::domain::meeting::{AgendaEntry, Decision, Meeting, STANDING_AGENDA};
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{GroupId, ItemEventId, ItemId, MeetingId, MemberId, parse_text};
-use crate::entities::{item as item_db, item_event, meeting as db, member as member_db};
+use crate::domain::text::{self, parse_text};
+use crate::domain::{GroupId, ItemEventId, ItemId, MeetingId, MemberId};
+use crate::entities::{item_event, meeting as db, member as member_db};
 use crate::error::{AppError, AppResult};
 
 pub struct NewMeeting {
@@ -60,15 +60,17 @@ fn check_officer(actor: &Actor, group: GroupId) -> AppResult<()> {
     )?)
 }
 
-/// Members of the group (and those who see everything) see its meetings.
+/// A meeting the caller may not see does not exist for them.
 fn check_member(actor: &Actor, group: GroupId) -> AppResult<()> {
-    if actor.sees_everything() || actor.seats().iter().any(|s| s.group == group) {
+    if authz::may_see_meetings_of(actor, group) {
         Ok(())
     } else {
         Err(AppError::not_found("meeting"))
     }
 }
 
+/// Schedules a meeting of a group, its agenda built from what is waiting there.
+#[tracing::instrument(skip_all, fields(group = %input.group_id, member = ?actor.member_id()))]
 pub async fn schedule(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -76,13 +78,13 @@ pub async fn schedule(
 ) -> AppResult<Meeting> {
     check_officer(actor, input.group_id)?;
     let title = match input.title.as_deref().filter(|t| !t.trim().is_empty()) {
-        Some(title) => parse_text("title", "The meeting's title", title, 200)?,
+        Some(title) => parse_text("title", "The meeting's title", title, text::TITLE)?,
         None => format!("Meeting of {}", input.held_on.format("%-d %B %Y")),
     };
     let other_business = input
         .other_business
         .iter()
-        .map(|line| parse_text("otherBusiness", "An agenda line", line, 200))
+        .map(|line| parse_text("otherBusiness", "An agenda line", line, text::TITLE))
         .collect::<Result<Vec<_>, _>>()?;
     let txn = db.begin().await?;
     let group = groups::get(&txn, input.group_id).await?;
@@ -96,13 +98,7 @@ pub async fn schedule(
             "One of the attendees is not a member Pyramid knows.",
         ));
     }
-    let waiting = item_db::Entity::find()
-        .filter(item_db::Column::CurrentGroupId.eq(group.id.0))
-        .filter(item_db::Column::Status.eq(Status::held_at(group.kind).as_str()))
-        .filter(item_db::Column::LeadItemId.is_null())
-        .order_by_asc(item_db::Column::Id)
-        .all(&txn)
-        .await?;
+    let waiting = items::waiting_at(&txn, &group).await?;
     let mut agenda: Vec<AgendaEntry> = STANDING_AGENDA
         .iter()
         .map(|title| AgendaEntry {
@@ -113,7 +109,7 @@ pub async fn schedule(
         .collect();
     agenda.extend(waiting.iter().map(|item| AgendaEntry {
         title: format!("{}: {}", item.reference, item.title),
-        item_id: Some(item.id),
+        item_id: Some(item.id.0),
         standing: false,
     }));
     agenda.extend(other_business.into_iter().map(|title| AgendaEntry {
@@ -151,6 +147,7 @@ pub async fn schedule(
 
 /// Records what the meeting decided about each item on its agenda, in one transaction: every
 /// decision becomes an event on its item (moving it where the decision says), or none does.
+#[tracing::instrument(skip_all, fields(meeting = %id, member = ?actor.member_id()))]
 pub async fn record_minutes(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -185,7 +182,7 @@ pub async fn record_minutes(
             note: minute.note,
             outcome: minute.outcome,
             meeting: Some(meeting.id),
-            ..Action::new(crate::domain::item::Move::Close)
+            ..Action::new(Move::Close)
         };
         match minute.decision.as_move() {
             Some(kind) => {
@@ -273,4 +270,24 @@ pub async fn decisions(
         .into_iter()
         .map(|e| ItemEventId(e.id))
         .collect())
+}
+
+/// The meetings a group held in a period, in date order (for its newsletter).
+pub async fn held_in(
+    conn: &impl ConnectionTrait,
+    group: GroupId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<Meeting>> {
+    db::Entity::find()
+        .filter(db::Column::GroupId.eq(group.0))
+        .filter(db::Column::HeldOn.gte(from))
+        .filter(db::Column::HeldOn.lte(to))
+        .order_by_asc(db::Column::HeldOn)
+        .order_by_asc(db::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(from_model)
+        .collect()
 }

@@ -90,6 +90,7 @@ pub async fn list(
     Ok(Page::from_overfetch(providers, page))
 }
 
+#[tracing::instrument(skip_all, fields(member = ?actor.member_id()))]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -130,6 +131,7 @@ pub async fn create(
     from_model(model)
 }
 
+#[tracing::instrument(skip_all, fields(provider = %id, member = ?actor.member_id()))]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,

@@ -15,7 +15,8 @@ use sha2::{Digest, Sha256};
 use super::audit::{self, Subject};
 use crate::domain::authz::{self, Actor, Principal, Seat};
 use crate::domain::member::Role;
-use crate::domain::{ApiTokenId, GroupId, MemberId, parse_text};
+use crate::domain::text::{self, parse_text};
+use crate::domain::{ApiTokenId, GroupId, MemberId};
 use crate::entities::{api_token as db, member as member_db};
 use crate::error::{AppError, AppResult};
 
@@ -64,6 +65,7 @@ fn generate_secret() -> String {
 }
 
 /// Issues a new token for `member`.
+#[tracing::instrument(skip_all, fields(owner = %member, member = ?actor.member_id()))]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -71,7 +73,7 @@ pub async fn create(
     label: &str,
 ) -> AppResult<IssuedToken> {
     authz::may_manage_tokens(actor, member)?;
-    let label = parse_text("label", "A token's label", label, 200)?;
+    let label = parse_text("label", "A token's label", label, text::NAME)?;
     let txn = db.begin().await?;
     member_db::Entity::find_by_id(member.0)
         .one(&txn)
@@ -103,6 +105,7 @@ pub async fn create(
     })
 }
 
+#[tracing::instrument(skip_all, fields(token = %id, member = ?actor.member_id()))]
 pub async fn revoke(db: &DatabaseConnection, actor: &Actor, id: ApiTokenId) -> AppResult<ApiToken> {
     let txn = db.begin().await?;
     let model = db::Entity::find_by_id(id.0)
@@ -168,6 +171,7 @@ pub async fn list(
 
 /// Turns a bearer token into the caller it belongs to, with their current memberships.
 /// One statement: the token's member joined to their current memberships.
+#[tracing::instrument(skip_all)]
 pub async fn authenticate(conn: &impl ConnectionTrait, secret: &str) -> AppResult<Actor> {
     use crate::entities::membership as ms;
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use pyramid::chat::{BotConfig, BotHandle};
+use pyramid::chat::BotHandle;
+use pyramid::configuration::BotConfig;
 use pyramid::configuration::Secret;
 use pyramid::workers::OutboxWorker;
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};

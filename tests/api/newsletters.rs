@@ -365,7 +365,7 @@ async fn a_district_newsletter_is_compiled_edited_published_and_delivered_once_t
             .lock()
             .unwrap()
             .iter()
-            .filter(|p| p.kind == "NEWSLETTER")
+            .filter(|p| p.message.kind() == "NEWSLETTER")
             .map(|p| p.destination.as_string())
             .collect()
     };

@@ -1,0 +1,160 @@
+//! The demo's quarter of activity: the reference case from raising to the published newsletter.
+
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use crate::domain::authz::Actor;
+use crate::domain::group::Group;
+use crate::domain::member::Role;
+use crate::domain::{GroupId, MemberId};
+use crate::entities::{membership as membership_db, provider as provider_db};
+use crate::error::AppResult;
+use crate::services::members;
+
+/// A quarter's activity in the first district, modelled on the reference case: three PPGs
+/// report the out-of-hours service, the district takes the reports up as one matter, the
+/// council refers it, the commissioners answer, and the district publishes its newsletter.
+/// Only seeded once (when there are no items yet).
+pub(super) async fn seed_activity(
+    db: &DatabaseConnection,
+    ppgs: &[Group],
+    district: Option<GroupId>,
+    council_chair: MemberId,
+    commissioner: MemberId,
+) -> AppResult<()> {
+    use crate::domain::item::{Channel, InformationSource, ItemKind, Move, Outcome, Sentiment};
+    use crate::services::items::{self, Action, RaiseItem};
+
+    let Some(district) = district else {
+        return Ok(());
+    };
+    if crate::entities::item::Entity::find()
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let as_member = |id: MemberId| async move {
+        members::principal(db, id)
+            .await?
+            .map(Actor::Member)
+            .ok_or_else(|| crate::error::AppError::not_found("member"))
+    };
+    let out_of_hours = provider_db::Entity::find()
+        .filter(provider_db::Column::Name.eq("Staffordshire Out-of-Hours GP Service"))
+        .one(db)
+        .await?
+        .map(|p| crate::domain::ProviderId(p.id));
+    let reports = [
+        (
+            "Hours waiting for an out-of-hours call-back",
+            "A patient with a high temperature waited five hours overnight for a call-back from the out-of-hours service.",
+        ),
+        (
+            "Out-of-hours doctor unreachable at weekend",
+            "Two families told our meeting the out-of-hours line rang out on a Saturday evening.",
+        ),
+        (
+            "No out-of-hours home visit for a frail patient",
+            "A carer was told no home visit was possible and to take a frail patient to A&E instead.",
+        ),
+    ];
+    let mut raised = Vec::new();
+    for (index, (title, body)) in reports.iter().enumerate() {
+        let Some(ppg) = ppgs.get(index) else { break };
+        let submitter = first_member_of(db, ppg.id, Role::Member).await?;
+        let Some(submitter) = submitter else { continue };
+        let input = RaiseItem {
+            group_id: ppg.id,
+            kind: ItemKind::SoftIntelligence,
+            title: (*title).to_owned(),
+            body: (*body).to_owned(),
+            provider_id: out_of_hours,
+            provider_name: None,
+            experienced_on: Some(
+                crate::services::today() - chrono::Duration::days(30 + index as i64),
+            ),
+            sentiment: Sentiment::Negative,
+            information_source: InformationSource::HeardFromAnotherPatient,
+            raised_with_pals: false,
+            raised_as_complaint: false,
+            safety_concern: false,
+            themes: vec!["out of hours".to_owned(), "access".to_owned()],
+            idempotency_key: Some(format!("demo-{index}")),
+            channel: Channel::Graphql,
+        };
+        let item = items::raise(db, &as_member(submitter).await?, input)
+            .await?
+            .item;
+        // Each PPG's chair is its representative and takes the report to the district.
+        if let Some(chair) = first_member_of(db, ppg.id, Role::Chair).await? {
+            items::act(
+                db,
+                &as_member(chair).await?,
+                item.id,
+                Action::new(Move::Escalate),
+            )
+            .await?;
+        }
+        raised.push(item.id);
+    }
+    if let (Some(first), Some(secretary)) = (
+        raised.first(),
+        first_member_of(db, district, Role::Secretary).await?,
+    ) {
+        let secretary = as_member(secretary).await?;
+        let together = Action {
+            note: Some("Three PPGs, one service: taken up together.".to_owned()),
+            link: raised[1..].to_vec(),
+            ..Action::new(Move::Escalate)
+        };
+        items::act(db, &secretary, *first, together).await?;
+        let refer = Action {
+            note: Some("For the CQRM with the provider.".to_owned()),
+            ..Action::new(Move::Escalate)
+        };
+        items::act(db, &as_member(council_chair).await?, *first, refer).await?;
+        let answer = Action {
+            note: Some("The provider has added two evening call-back clinicians and now audits weekend call answering every month.".to_owned()),
+            outcome: Some(Outcome::ChangeMade),
+            ..Action::new(Move::Respond)
+        };
+        items::act(db, &as_member(commissioner).await?, *first, answer).await?;
+        let today = crate::services::today();
+        let draft = crate::services::newsletters::compile(
+            db,
+            &secretary,
+            district,
+            today - chrono::Duration::days(90),
+            today,
+        )
+        .await?;
+        crate::services::newsletters::update(
+            db,
+            &secretary,
+            draft.id,
+            None,
+            Some("Thank you to every PPG that brought us feedback this quarter. Here is what happened to it.".to_owned()),
+        )
+        .await?;
+        crate::services::newsletters::publish(db, &secretary, draft.id).await?;
+    }
+    Ok(())
+}
+
+/// The first current member of a group in a role.
+async fn first_member_of(
+    db: &DatabaseConnection,
+    group: GroupId,
+    role: Role,
+) -> AppResult<Option<MemberId>> {
+    use sea_orm::QueryOrder;
+    Ok(membership_db::Entity::find()
+        .filter(membership_db::Column::GroupId.eq(group.0))
+        .filter(membership_db::Column::Role.eq(role.as_str()))
+        .filter(membership_db::Column::Until.is_null())
+        .order_by_asc(membership_db::Column::Id)
+        .one(db)
+        .await?
+        .map(|m| MemberId(m.member_id)))
+}

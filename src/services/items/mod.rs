@@ -1,0 +1,135 @@
+//! Items travel up: raising soft intelligence in a group, taking it up a tier, referring it
+//! to the commissioners, answering it ("you said, we did"), closing it, and linking several
+//! reports of one matter. Each user action has its own file; this one reads items the caller
+//! may see.
+
+mod link;
+mod moves;
+mod raise;
+mod rows;
+mod search;
+mod trail;
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+pub use link::link;
+pub use moves::{Action, act};
+pub(crate) use moves::{act_in, note_in};
+pub use raise::{RaiseItem, Raised, raise};
+pub(crate) use rows::{event_from_model, from_model, reached_any};
+pub use search::{ItemFilter, ItemOrder, list, waiting_at};
+pub use trail::{
+    Trail, events_after, events_at_meetings, events_by_id, events_of, latest_event_id, trail,
+};
+
+use crate::domain::ItemId;
+use crate::domain::authz::{self, Actor};
+use crate::domain::item::Item;
+use crate::domain::redaction::{self, Identifier};
+use crate::entities::{item as db, item_theme};
+use crate::error::AppResult;
+use rows::{not_found, visible};
+
+/// Loads visible items by id (hidden ones are simply missing).
+pub async fn get_many(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    ids: &[ItemId],
+) -> AppResult<HashMap<ItemId, Item>> {
+    let query = db::Entity::find().filter(db::Column::Id.is_in(ids.iter().map(|i| i.0)));
+    visible(query, &authz::visibility(actor))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| from_model(m).map(|i| (i.id, i)))
+        .collect()
+}
+
+pub async fn get(conn: &impl ConnectionTrait, actor: &Actor, id: ItemId) -> AppResult<Item> {
+    get_many(conn, actor, &[id])
+        .await?
+        .remove(&id)
+        .ok_or_else(not_found)
+}
+
+pub async fn by_reference(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    reference: &str,
+) -> AppResult<Item> {
+    let query =
+        db::Entity::find().filter(db::Column::Reference.eq(reference.trim().to_uppercase()));
+    visible(query, &authz::visibility(actor))
+        .one(conn)
+        .await?
+        .map(from_model)
+        .transpose()?
+        .ok_or_else(not_found)
+}
+
+/// The items that travel with each lead item, for many leads at once (visible ones only).
+pub async fn followers_of(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    leads: &[ItemId],
+) -> AppResult<HashMap<ItemId, Vec<Item>>> {
+    let query = db::Entity::find()
+        .filter(db::Column::LeadItemId.is_in(leads.iter().map(|i| i.0)))
+        .order_by_asc(db::Column::Id);
+    let mut by_lead: HashMap<ItemId, Vec<Item>> = HashMap::new();
+    for row in visible(query, &authz::visibility(actor)).all(conn).await? {
+        let item = from_model(row)?;
+        if let Some(lead) = item.lead_item_id {
+            by_lead.entry(lead).or_default().push(item);
+        }
+    }
+    Ok(by_lead)
+}
+
+pub async fn themes_of(
+    conn: &impl ConnectionTrait,
+    items: &[ItemId],
+) -> AppResult<HashMap<ItemId, Vec<String>>> {
+    let rows = item_theme::Entity::find()
+        .filter(item_theme::Column::ItemId.is_in(items.iter().map(|i| i.0)))
+        .order_by_asc(item_theme::Column::Theme)
+        .all(conn)
+        .await?;
+    let mut by_item: HashMap<ItemId, Vec<String>> = HashMap::new();
+    for row in rows {
+        by_item
+            .entry(ItemId(row.item_id))
+            .or_default()
+            .push(row.theme);
+    }
+    Ok(by_item)
+}
+
+/// Redacts a free-text field, collecting what was removed.
+fn redact_into(text: String, removed: &mut Vec<Identifier>) -> String {
+    let redacted = redaction::redact(&text);
+    removed.extend(redacted.removed.iter().copied());
+    redacted.text
+}
+
+/// What was removed from a submission's text, counted by kind, and the sentence telling the
+/// submitter.
+struct Redactions {
+    removed: Vec<(Identifier, usize)>,
+    notice: Option<String>,
+}
+
+impl Redactions {
+    fn summarise(removed: Vec<Identifier>) -> Self {
+        let redacted = redaction::Redacted {
+            text: String::new(),
+            removed,
+        };
+        Self {
+            removed: redacted.summary(),
+            notice: redacted.notice(),
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! Raising an item: the soft-intelligence template parsed and redacted, the item stored with
+//! its first event, the safety fast path, and idempotency (the same key gives the same item).
+
+use chrono::{Datelike, NaiveDate};
+use rand::Rng;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
+};
+
+use super::rows::{from_model, not_found};
+use super::trail::{self, NewEvent};
+use super::{Redactions, redact_into};
+use crate::domain::authz::{self, Actor};
+use crate::domain::item::{
+    self, Channel, EventKind, InformationSource, Item, ItemKind, ItemTitle, Sentiment, Status,
+};
+use crate::domain::provider::ProviderName;
+use crate::domain::redaction::Identifier;
+use crate::domain::text::{self, parse_text};
+use crate::domain::{GroupId, ItemId, MemberId, ProviderId};
+use crate::entities::{item as db, item_theme};
+use crate::error::{AppError, AppResult};
+use crate::services::outbox::{self, Destination, Message};
+use crate::services::{groups, providers};
+
+/// What a member fills in on the soft-intelligence template.
+#[derive(Debug, Clone)]
+pub struct RaiseItem {
+    pub group_id: GroupId,
+    pub kind: ItemKind,
+    pub title: String,
+    pub body: String,
+    pub provider_id: Option<ProviderId>,
+    pub provider_name: Option<String>,
+    pub experienced_on: Option<NaiveDate>,
+    pub sentiment: Sentiment,
+    pub information_source: InformationSource,
+    pub raised_with_pals: bool,
+    pub raised_as_complaint: bool,
+    pub safety_concern: bool,
+    pub themes: Vec<String>,
+    /// The same key from the same member gives the same item, never two.
+    pub idempotency_key: Option<String>,
+    pub channel: Channel,
+}
+
+/// A raised item, with what was removed from its text before it was stored.
+#[derive(Debug, Clone)]
+pub struct Raised {
+    pub item: Item,
+    pub removed: Vec<(Identifier, usize)>,
+    pub notice: Option<String>,
+    /// False when the idempotency key matched an item raised before.
+    pub created: bool,
+}
+
+/// The template's text, parsed and redacted: what will be stored.
+struct Form {
+    title: String,
+    body: String,
+    provider_name: Option<String>,
+    themes: Vec<String>,
+    key: Option<String>,
+    redactions: Redactions,
+}
+
+fn parse_form(input: &RaiseItem) -> AppResult<Form> {
+    let mut removed = Vec::new();
+    let title = ItemTitle::parse(&input.title)?;
+    let title = redact_into(title.as_str().to_owned(), &mut removed);
+    let body = parse_text("body", "What happened", &input.body, text::BODY)?;
+    let body = redact_into(body, &mut removed);
+    let themes = item::parse_themes(&input.themes)?;
+    let provider_name = input
+        .provider_name
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+        .map(|n| ProviderName::parse(n).map_err(|e| AppError::bad_input("providerName", e.message)))
+        .transpose()?
+        .map(|n| redact_into(n.as_str().to_owned(), &mut removed));
+    if let Some(date) = input.experienced_on {
+        item::check_experienced_on(date, crate::services::today())?;
+    }
+    let key = input
+        .idempotency_key
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| {
+            if k.len() > 200 {
+                Err(AppError::bad_input(
+                    "idempotencyKey",
+                    "An idempotency key can be at most 200 characters long.",
+                ))
+            } else {
+                Ok(k.to_owned())
+            }
+        })
+        .transpose()?;
+    Ok(Form {
+        title,
+        body,
+        provider_name,
+        themes,
+        key,
+        redactions: Redactions::summarise(removed),
+    })
+}
+
+async fn find_by_key(
+    conn: &impl ConnectionTrait,
+    submitter: MemberId,
+    key: &str,
+) -> AppResult<Option<db::Model>> {
+    Ok(db::Entity::find()
+        .filter(db::Column::SubmitterId.eq(submitter.0))
+        .filter(db::Column::IdempotencyKey.eq(key))
+        .one(conn)
+        .await?)
+}
+
+/// Raises an item in a group. Personal identifiers are removed from its text before anything
+/// is stored; a safety concern goes straight to the commissioners.
+#[tracing::instrument(skip_all, fields(group = %input.group_id, member = ?actor.member_id()))]
+pub async fn raise(db: &DatabaseConnection, actor: &Actor, input: RaiseItem) -> AppResult<Raised> {
+    authz::may_raise_in(actor, input.group_id)?;
+    let submitter = actor.member_id().ok_or_else(|| {
+        AppError::bad_input(
+            "submitter",
+            "Items are raised by a member: use a member's token.",
+        )
+    })?;
+    let form = parse_form(&input)?;
+    let earlier = |model: db::Model, form: Form| {
+        Ok(Raised {
+            item: from_model(model)?,
+            removed: form.redactions.removed,
+            notice: form.redactions.notice,
+            created: false,
+        })
+    };
+    if let Some(key) = &form.key
+        && let Some(existing) = find_by_key(db, submitter, key).await?
+    {
+        return earlier(existing, form);
+    }
+    let txn = db.begin().await?;
+    let inserted = match insert(&txn, &input, &form, submitter).await? {
+        Some(model) => model,
+        None => {
+            // Two deliveries of the same submission raced: the other one won; answer with it.
+            txn.rollback().await?;
+            let key = form.key.as_deref().unwrap_or_default();
+            let existing = find_by_key(db, submitter, key)
+                .await?
+                .ok_or_else(not_found)?;
+            return earlier(existing, form);
+        }
+    };
+    let model = record_raise(&txn, actor, inserted, &form, input.safety_concern).await?;
+    txn.commit().await?;
+    Ok(Raised {
+        item: from_model(model)?,
+        removed: form.redactions.removed,
+        notice: form.redactions.notice,
+        created: true,
+    })
+}
+
+/// Stores the item's row (with a placeholder reference until its id is known); `None` when
+/// another delivery with the same idempotency key was stored first.
+async fn insert(
+    txn: &sea_orm::DatabaseTransaction,
+    input: &RaiseItem,
+    form: &Form,
+    submitter: MemberId,
+) -> AppResult<Option<db::Model>> {
+    let group = groups::get(txn, input.group_id)
+        .await
+        .map_err(|_| AppError::bad_input("groupId", "There is no group with that id."))?;
+    if let Some(provider) = input.provider_id {
+        providers::get(txn, provider).await.map_err(|_| {
+            AppError::bad_input(
+                "providerId",
+                "There is no provider with that id in the register.",
+            )
+        })?;
+    }
+    let now = crate::services::now();
+    let placeholder: u64 = rand::rng().random();
+    let inserted = db::ActiveModel {
+        reference: Set(format!("pending-{placeholder:x}")),
+        kind: Set(input.kind.as_str().to_owned()),
+        title: Set(form.title.clone()),
+        body: Set(form.body.clone()),
+        provider_id: Set(input.provider_id.map(|p| p.0)),
+        provider_name: Set(form.provider_name.clone()),
+        experienced_on: Set(input.experienced_on),
+        sentiment: Set(input.sentiment.as_str().to_owned()),
+        information_source: Set(input.information_source.as_str().to_owned()),
+        raised_with_pals: Set(input.raised_with_pals),
+        raised_as_complaint: Set(input.raised_as_complaint),
+        safety_concern: Set(input.safety_concern),
+        origin_group_id: Set(group.id.0),
+        current_group_id: Set(group.id.0),
+        status: Set(Status::held_at(group.kind).as_str().to_owned()),
+        submitter_id: Set(submitter.0),
+        channel: Set(input.channel.as_str().to_owned()),
+        idempotency_key: Set(form.key.clone()),
+        lead_item_id: Set(None),
+        latest_event_id: Set(None),
+        referred_at: Set(None),
+        responded_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await;
+    match inserted {
+        Ok(model) => Ok(Some(model)),
+        Err(error)
+            if form.key.is_some()
+                && matches!(
+                    error.sql_err(),
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                ) =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Gives a new item its reference, themes, the group it reached and its first event; a
+/// safety concern is referred to the quality team at once, with an alert queued.
+async fn record_raise(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    inserted: db::Model,
+    form: &Form,
+    safety_concern: bool,
+) -> AppResult<db::Model> {
+    let group = GroupId(inserted.origin_group_id);
+    let status = super::rows::status_of(&inserted)?;
+    trail::reach(txn, inserted.id, group).await?;
+    for theme in &form.themes {
+        item_theme::ActiveModel {
+            item_id: Set(inserted.id),
+            theme: Set(theme.clone()),
+        }
+        .insert(txn)
+        .await?;
+    }
+    let raised = NewEvent {
+        from_status: None,
+        ..NewEvent::new(&inserted, EventKind::Raised, status)
+    };
+    let raised_event = trail::record(txn, actor, raised).await?;
+    let now = inserted.created_at;
+    let mut row: db::ActiveModel = inserted.clone().into();
+    row.reference = Set(item::reference(now.year(), inserted.id));
+    row.latest_event_id = Set(Some(raised_event));
+    if safety_concern {
+        // The safety fast path: straight to the quality team, wherever the item is held.
+        let referral = NewEvent {
+            note: Some(
+                "Flagged as a safety concern: referred to the commissioners' quality team at once."
+                    .to_owned(),
+            ),
+            ..NewEvent::new(&inserted, EventKind::SafetyReferred, Status::Referred)
+        };
+        let event = trail::record(txn, actor, referral).await?;
+        row.status = Set(Status::Referred.as_str().to_owned());
+        row.referred_at = Set(Some(now));
+        row.latest_event_id = Set(Some(event));
+    }
+    let model = row.update(txn).await?;
+    if safety_concern {
+        outbox::enqueue(
+            txn,
+            Destination::QualityTeam,
+            Message::SafetyAlert {
+                item_id: ItemId(model.id),
+                reference: model.reference.clone(),
+                title: model.title.clone(),
+                group_id: group,
+            },
+        )
+        .await?;
+    }
+    Ok(model)
+}

@@ -1,0 +1,192 @@
+//! Finding items: the filtered, ordered, keyset-paged list (with full-text search) that
+//! dashboards and review queues read, and the items waiting at a group for its next meeting.
+
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use super::rows::{from_model, reached_any, visible};
+use crate::domain::authz::{self, Actor, Visibility};
+use crate::domain::group::Group;
+use crate::domain::item::{Item, ItemKind, Sentiment, Status};
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::{GroupId, MemberId, ProviderId};
+use crate::entities::{item as db, item_theme};
+use crate::error::AppResult;
+use crate::services::groups;
+
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    /// Items raised in or that have reached this group...
+    pub group: Option<GroupId>,
+    /// ...or any group below it.
+    pub include_below: bool,
+    /// Items held at this group now.
+    pub held_at: Option<GroupId>,
+    pub statuses: Vec<Status>,
+    pub kinds: Vec<ItemKind>,
+    pub provider: Option<ProviderId>,
+    pub theme: Option<String>,
+    pub sentiment: Option<Sentiment>,
+    pub safety_concern: Option<bool>,
+    /// Raised on or after this day.
+    pub raised_from: Option<NaiveDate>,
+    /// Raised on or before this day.
+    pub raised_to: Option<NaiveDate>,
+    pub submitted_by: Option<MemberId>,
+    /// Words to find in the title or text.
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ItemOrder {
+    /// Most recently raised first.
+    #[default]
+    Newest,
+    Oldest,
+    /// Most recently moved, answered or noted first.
+    RecentlyUpdated,
+}
+
+impl ItemOrder {
+    /// The value a page's cursor holds for this order.
+    pub fn cursor_of(self, item: &Item) -> i64 {
+        match self {
+            ItemOrder::Newest | ItemOrder::Oldest => item.id.0,
+            ItemOrder::RecentlyUpdated => item.latest_event_id.map_or(0, |e| e.0),
+        }
+    }
+}
+
+/// Turns a person's search words into an FTS5 query that cannot be a syntax error: each word
+/// quoted, all required, each matching as a prefix.
+fn fts5_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// A page of the items the caller may see that match the filter.
+#[tracing::instrument(skip_all, fields(group = ?filter.group, held_at = ?filter.held_at))]
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: ItemFilter,
+    order: ItemOrder,
+    page: PageRequest,
+) -> AppResult<Page<Item>> {
+    let visibility = match (authz::visibility(actor), filter.held_at) {
+        // Every item held at a group has reached it, so for a caller who sits in that group
+        // the visibility check cannot exclude anything; skipping it lets the database use the
+        // index on (current group, status, id) alone.
+        (Visibility::Groups(groups), Some(held)) if groups.contains(&held) => {
+            Visibility::Everything
+        }
+        (visibility, _) => visibility,
+    };
+    let mut query = visible(db::Entity::find(), &visibility);
+    if let Some(group) = filter.group {
+        let mut groups = vec![group];
+        if filter.include_below {
+            groups.extend(groups::descendants(conn, group).await?);
+        }
+        query = query.filter(db::Column::Id.in_subquery(reached_any(&groups)));
+    }
+    if let Some(group) = filter.held_at {
+        query = query.filter(db::Column::CurrentGroupId.eq(group.0));
+    }
+    if !filter.statuses.is_empty() {
+        query = query.filter(db::Column::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
+    }
+    if !filter.kinds.is_empty() {
+        query = query.filter(db::Column::Kind.is_in(filter.kinds.iter().map(|k| k.as_str())));
+    }
+    if let Some(provider) = filter.provider {
+        query = query.filter(db::Column::ProviderId.eq(provider.0));
+    }
+    if let Some(theme) = &filter.theme {
+        query = query.filter(
+            db::Column::Id.in_subquery(
+                Query::select()
+                    .column(item_theme::Column::ItemId)
+                    .from(item_theme::Entity)
+                    .and_where(item_theme::Column::Theme.eq(theme.trim().to_lowercase()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(sentiment) = filter.sentiment {
+        query = query.filter(db::Column::Sentiment.eq(sentiment.as_str()));
+    }
+    if let Some(safety) = filter.safety_concern {
+        query = query.filter(db::Column::SafetyConcern.eq(safety));
+    }
+    if let Some(from) = filter.raised_from {
+        query =
+            query.filter(db::Column::CreatedAt.gte(from.and_hms_opt(0, 0, 0).map(|t| t.and_utc())));
+    }
+    if let Some(to) = filter.raised_to {
+        let next_day = to
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc());
+        query = query.filter(db::Column::CreatedAt.lt(next_day));
+    }
+    if let Some(member) = filter.submitted_by {
+        query = query.filter(db::Column::SubmitterId.eq(member.0));
+    }
+    if let Some(text) = filter.search.as_deref().filter(|t| !t.trim().is_empty()) {
+        query = match conn.get_database_backend() {
+            DatabaseBackend::Sqlite => match fts5_query(text) {
+                Some(fts) => query.filter(Expr::cust_with_values(
+                    "items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)",
+                    [fts],
+                )),
+                None => query,
+            },
+            _ => query.filter(Expr::cust_with_values(
+                "items.search @@ websearch_to_tsquery('english', $1)",
+                [text.to_owned()],
+            )),
+        };
+    }
+    let key = match order {
+        ItemOrder::Newest | ItemOrder::Oldest => db::Column::Id,
+        ItemOrder::RecentlyUpdated => db::Column::LatestEventId,
+    };
+    query = match (order, page.after) {
+        (ItemOrder::Oldest, Some(after)) => query.filter(key.gt(after)),
+        (_, Some(after)) => query.filter(key.lt(after)),
+        (_, None) => query,
+    };
+    query = match order {
+        ItemOrder::Oldest => query.order_by_asc(key),
+        _ => query.order_by_desc(key),
+    };
+    let rows = query.limit(page.first + 1).all(conn).await?;
+    let items = rows.into_iter().map(from_model).collect::<AppResult<_>>()?;
+    Ok(Page::from_overfetch(items, page))
+}
+
+/// The items waiting at a group for it to decide what to do with them, oldest first: held
+/// there with the status of that tier, not answered, and not travelling with another item
+/// (those are decided with their lead). What a meeting's agenda lists and a newsletter's
+/// "still waiting" reports.
+pub async fn waiting_at(conn: &impl ConnectionTrait, group: &Group) -> AppResult<Vec<Item>> {
+    db::Entity::find()
+        .filter(db::Column::CurrentGroupId.eq(group.id.0))
+        .filter(db::Column::Status.eq(Status::held_at(group.kind).as_str()))
+        .filter(db::Column::LeadItemId.is_null())
+        .order_by_asc(db::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(from_model)
+        .collect()
+}
