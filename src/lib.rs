@@ -1,7 +1,6 @@
 //! Pyramid: a patient engagement network for NHS-style pyramid models. See ARCHITECTURE.md
 //! for the layers and the rules between them.
 
-pub mod bench;
 pub mod chat;
 pub mod cli;
 pub mod configuration;
