@@ -1,32 +1,62 @@
-//! The load-driving client: keep-alive HTTP/1.1 connections over tokio `TcpStream`s (no HTTP
-//! client crate), and `drive`, which runs concurrent clients over them for a while.
+//! The load-driving client: one keep-alive HTTP/1.1 connection per client (hyper's low-level
+//! `client::conn::http1`), and `drive`, which runs concurrent clients over them for a while.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
+use hyper::{Method, Request, Uri};
+use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-/// A POST of `body` to `/graphql`, with the caller's token when there is one, as it goes on the
-/// wire.
-pub fn http_request(addr: SocketAddr, token: Option<&str>, body: &str) -> Vec<u8> {
-    let authorization = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    format!(
-        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nAccept: application/json\r\n{authorization}Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
+/// A POST of a GraphQL body to `/graphql`, with the caller's token when there is one, made
+/// once and sent again and again.
+pub struct GraphqlPost {
+    host: HeaderValue,
+    authorization: Option<HeaderValue>,
+    body: Bytes,
+}
+
+impl GraphqlPost {
+    pub fn new(addr: SocketAddr, token: Option<&str>, body: String) -> anyhow::Result<Self> {
+        let host = HeaderValue::try_from(addr.to_string()).context("a bad Host header")?;
+        let authorization = token
+            .map(|t| HeaderValue::try_from(format!("Bearer {t}")))
+            .transpose()
+            .context("a token that cannot be a header")?;
+        Ok(Self {
+            host,
+            authorization,
+            body: Bytes::from(body),
+        })
+    }
+
+    /// The request to send; hyper adds `Content-Length` from the body.
+    fn request(&self) -> Request<Full<Bytes>> {
+        let mut request = Request::new(Full::new(self.body.clone()));
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = Uri::from_static("/graphql");
+        let headers = request.headers_mut();
+        headers.insert(HOST, self.host.clone());
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(authorization) = &self.authorization {
+            headers.insert(AUTHORIZATION, authorization.clone());
+        }
+        request
+    }
 }
 
 /// One HTTP response, as far as the bench cares.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Reply {
     pub status: u16,
-    pub body: Vec<u8>,
+    pub body: Bytes,
 }
 
 impl Reply {
@@ -40,118 +70,31 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    haystack
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
-}
-
-/// Parses one response from the front of `buf`: `Ok(None)` while it is incomplete, else the
-/// reply and how many bytes it took. Understands `Content-Length` and chunked bodies.
-fn parse_response(buf: &[u8]) -> anyhow::Result<Option<(Reply, usize)>> {
-    let Some(head_end) = find(buf, b"\r\n\r\n", 0) else {
-        if buf.len() > 64 * 1024 {
-            bail!("no end to the response's headers");
-        }
-        return Ok(None);
-    };
-    let head = std::str::from_utf8(&buf[..head_end]).context("headers are not UTF-8")?;
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().unwrap_or_default();
-    let mut parts = status_line.split_whitespace();
-    let (Some(version), Some(status)) = (parts.next(), parts.next()) else {
-        bail!("not an HTTP status line: {status_line:?}");
-    };
-    if !version.starts_with("HTTP/1.") {
-        bail!("not an HTTP/1 response: {status_line:?}");
-    }
-    let status: u16 = status.parse().context("bad status code")?;
-    let mut length = None;
-    let mut chunked = false;
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            bail!("bad header line {line:?}");
-        };
-        let value = value.trim();
-        if name.eq_ignore_ascii_case("content-length") {
-            length = Some(value.parse::<usize>().context("bad Content-Length")?);
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            chunked = value.to_ascii_lowercase().contains("chunked");
-        }
-    }
-    let start = head_end + 4;
-    if chunked {
-        let mut body = Vec::new();
-        let mut at = start;
-        loop {
-            let Some(line_end) = find(buf, b"\r\n", at) else {
-                return Ok(None);
-            };
-            let size_text = std::str::from_utf8(&buf[at..line_end]).context("bad chunk size")?;
-            let size_text = size_text.split(';').next().unwrap_or_default().trim();
-            let size = usize::from_str_radix(size_text, 16).context("bad chunk size")?;
-            let data = line_end + 2;
-            if size == 0 {
-                // No trailers are expected: the body ends with an empty line.
-                let Some(end) = find(buf, b"\r\n", data) else {
-                    return Ok(None);
-                };
-                if end != data {
-                    bail!("trailers after a chunked body are not supported");
-                }
-                return Ok(Some((Reply { status, body }, end + 2)));
-            }
-            if buf.len() < data + size + 2 {
-                return Ok(None);
-            }
-            if &buf[data + size..data + size + 2] != b"\r\n" {
-                bail!("a chunk does not end with CRLF");
-            }
-            body.extend_from_slice(&buf[data..data + size]);
-            at = data + size + 2;
-        }
-    }
-    let length = match length {
-        Some(length) => length,
-        None if status == 204 || status == 304 || (100..200).contains(&status) => 0,
-        None => bail!("a response without Content-Length or chunking"),
-    };
-    if buf.len() < start + length {
-        return Ok(None);
-    }
-    let body = buf[start..start + length].to_vec();
-    Ok(Some((Reply { status, body }, start + length)))
-}
-
+/// A keep-alive HTTP/1.1 connection: one request at a time, each after the last answer.
 pub struct Connection {
-    stream: TcpStream,
-    buf: Vec<u8>,
+    sender: SendRequest<Full<Bytes>>,
 }
 
 impl Connection {
     pub async fn open(addr: SocketAddr) -> anyhow::Result<Self> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
-        Ok(Self {
-            stream,
-            buf: Vec::with_capacity(64 * 1024),
-        })
+        let (sender, connection) = http1::handshake(TokioIo::new(stream)).await?;
+        // The connection's reads and writes; it ends when `sender` is dropped or on an error,
+        // which `exchange` then reports.
+        tokio::spawn(connection);
+        Ok(Self { sender })
     }
 
-    pub async fn exchange(&mut self, request: &[u8]) -> anyhow::Result<Reply> {
-        self.stream.write_all(request).await?;
-        loop {
-            if let Some((reply, used)) = parse_response(&self.buf)? {
-                self.buf.drain(..used);
-                return Ok(reply);
-            }
-            self.buf.reserve(32 * 1024);
-            if self.stream.read_buf(&mut self.buf).await? == 0 {
-                bail!("the server closed the connection");
-            }
-        }
+    pub async fn exchange(&mut self, request: &GraphqlPost) -> anyhow::Result<Reply> {
+        self.sender
+            .ready()
+            .await
+            .context("the connection is closed")?;
+        let response = self.sender.send_request(request.request()).await?;
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await?.to_bytes();
+        Ok(Reply { status, body })
     }
 }
 
@@ -167,7 +110,7 @@ pub struct Run {
 /// keep-alive connection until `duration` is up.
 pub async fn drive(
     addr: SocketAddr,
-    requests: Arc<Vec<Vec<u8>>>,
+    requests: Arc<Vec<GraphqlPost>>,
     expect: &'static [u8],
     clients: usize,
     duration: Duration,
@@ -202,7 +145,7 @@ pub async fn drive(
 
 async fn client(
     addr: SocketAddr,
-    requests: Arc<Vec<Vec<u8>>>,
+    requests: Arc<Vec<GraphqlPost>>,
     expect: &'static [u8],
     first: usize,
     deadline: Instant,
@@ -242,52 +185,111 @@ async fn client(
 
 #[cfg(test)]
 mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
     use super::*;
     use crate::queries::QueryName;
 
-    #[test]
-    fn a_response_with_content_length_is_parsed_once_complete() {
-        let raw = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n{\"data\":{}}HTTP/1.1";
-        let (reply, used) = parse_response(raw).unwrap().unwrap();
-        assert_eq!(reply.status, 200);
-        assert_eq!(reply.body, b"{\"data\":{}}");
-        assert_eq!(&raw[used..], b"HTTP/1.1");
-        assert!(parse_response(&raw[..raw.len() - 10]).unwrap().is_none());
-        assert!(
-            parse_response(b"HTTP/1.1 200 OK\r\ncontent-le")
-                .unwrap()
-                .is_none()
-        );
-    }
-
-    #[test]
-    fn a_chunked_response_is_joined() {
-        let raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5;x=y\r\npedia\r\n0\r\n\r\n";
-        let (reply, used) = parse_response(raw).unwrap().unwrap();
-        assert_eq!(reply.body, b"Wikipedia");
-        assert_eq!(used, raw.len());
-        for cut in [raw.len() - 1, raw.len() - 3, raw.len() - 10] {
-            assert!(parse_response(&raw[..cut]).unwrap().is_none(), "cut {cut}");
+    /// Reads one request (head and `content-length` body) from the front of `buf`, reading
+    /// more from `stream` as needed; returns it as text.
+    async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> String {
+        loop {
+            let text = String::from_utf8_lossy(buf).into_owned();
+            if let Some(head_end) = text.find("\r\n\r\n") {
+                let length = text[..head_end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap())
+                    })
+                    .unwrap_or(0);
+                if buf.len() >= head_end + 4 + length {
+                    return String::from_utf8(buf.drain(..head_end + 4 + length).collect())
+                        .unwrap();
+                }
+            }
+            assert_ne!(stream.read_buf(buf).await.unwrap(), 0, "the client hung up");
         }
     }
 
-    #[test]
-    fn bad_responses_are_errors() {
-        assert!(parse_response(b"SSH-2.0-OpenSSH\r\n\r\n").is_err());
-        assert!(parse_response(b"HTTP/1.1 OK\r\n\r\n").is_err());
-        assert!(parse_response(b"HTTP/1.1 200 OK\r\nno colon\r\n\r\n").is_err());
-        assert!(parse_response(b"HTTP/1.1 200 OK\r\n\r\nbody").is_err());
-        let (reply, _) = parse_response(b"HTTP/1.1 204 No Content\r\n\r\n")
+    #[tokio::test]
+    async fn one_connection_carries_every_request_and_either_framing() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            // One connection only: a client that opened a second would wait and time out.
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buf = Vec::new();
+            let first = read_request(&mut stream, &mut buf).await;
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n{\"data\":{}}")
+                .await
+                .unwrap();
+            let second = read_request(&mut stream, &mut buf).await;
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n4\r\nWiki\r\n5;x=y\r\npedia\r\n0\r\n\r\n")
+                .await
+                .unwrap();
+            (first, second)
+        });
+
+        let body = QueryName::Item.body("ref", "SI-2026-000001");
+        let request = GraphqlPost::new(addr, Some("pyr_x"), body.clone()).unwrap();
+        let (one, two) = tokio::time::timeout(Duration::from_secs(5), async {
+            let mut connection = Connection::open(addr).await.unwrap();
+            let one = connection.exchange(&request).await.unwrap();
+            (one, connection.exchange(&request).await.unwrap())
+        })
+        .await
+        .expect("both answers come back on the one connection");
+        assert_eq!((one.status, &one.body[..]), (200, &b"{\"data\":{}}"[..]));
+        assert_eq!(&two.body[..], b"Wikipedia");
+
+        let (first, second) = tokio::time::timeout(Duration::from_secs(5), server)
+            .await
             .unwrap()
             .unwrap();
-        assert_eq!(reply.status, 204);
+        assert_eq!(first, second);
+        let (head, sent) = first.split_once("\r\n\r\n").unwrap();
+        let mut lines = head.lines();
+        assert_eq!(lines.next(), Some("POST /graphql HTTP/1.1"));
+        // Header names in any case, values exactly.
+        let headers: Vec<(String, &str)> = lines
+            .filter_map(|l| l.split_once(": "))
+            .map(|(name, value)| (name.to_ascii_lowercase(), value))
+            .collect();
+        let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+        assert_eq!(header("authorization"), Some("Bearer pyr_x"));
+        assert_eq!(header("host"), Some(addr.to_string().as_str()));
+        assert_eq!(
+            header("content-length"),
+            Some(body.len().to_string().as_str())
+        );
+        assert_eq!(sent, body);
+    }
+
+    #[tokio::test]
+    async fn a_closed_connection_is_an_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            read_request(&mut stream, &mut Vec::new()).await;
+            stream.write_all(b"SSH-2.0-OpenSSH\r\n\r\n").await.unwrap();
+        });
+        let request = GraphqlPost::new(addr, None, QueryName::Floor.bare_body()).unwrap();
+        let mut connection = Connection::open(addr).await.unwrap();
+        assert!(connection.exchange(&request).await.is_err());
+        assert!(connection.exchange(&request).await.is_err());
     }
 
     #[test]
     fn good_answers_have_no_errors_and_the_expected_shape() {
-        let reply = |status, body: &str| Reply {
+        let reply = |status, body: &'static str| Reply {
             status,
-            body: body.as_bytes().to_vec(),
+            body: Bytes::from_static(body.as_bytes()),
         };
         let item = QueryName::Item.expect();
         assert!(reply(200, r#"{"data":{"item":{"reference":"SI-2026-000001"}}}"#).is_good(item));
@@ -303,18 +305,5 @@ mod tests {
         let list = QueryName::Dashboard.expect();
         assert!(reply(200, r#"{"data":{"items":{"edges":[{"node":{}}]}}}"#).is_good(list));
         assert!(!reply(200, r#"{"data":{"items":{"edges":[]}}}"#).is_good(list));
-    }
-
-    #[test]
-    fn requests_carry_the_token_and_an_exact_length() {
-        let addr = SocketAddr::from(([127, 0, 0, 1], 8080));
-        let body = QueryName::Item.body("ref", "SI-2026-000001");
-        let request = String::from_utf8(http_request(addr, Some("pyr_x"), &body)).unwrap();
-        assert!(request.starts_with("POST /graphql HTTP/1.1\r\n"));
-        assert!(request.contains("\r\nAuthorization: Bearer pyr_x\r\n"));
-        let (head, sent) = request.split_once("\r\n\r\n").unwrap();
-        assert!(head.contains(&format!("Content-Length: {}", sent.len())));
-        let json: serde_json::Value = serde_json::from_str(sent).unwrap();
-        assert_eq!(json["variables"]["ref"], "SI-2026-000001");
     }
 }

@@ -184,23 +184,22 @@ async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for query in queries {
         let group = |id| ids::encode(NodeType::Group, id).0;
+        let post = |token: Option<&str>, body| client::GraphqlPost::new(addr, token, body);
         let requests = match query {
-            QueryName::Dashboard => vec![client::http_request(
-                addr,
+            QueryName::Dashboard => vec![post(
                 Some(&commissioner),
-                &query.body("council", &group(fixture.council)),
-            )],
-            QueryName::District => vec![client::http_request(
-                addr,
+                query.body("council", &group(fixture.council)),
+            )?],
+            QueryName::District => vec![post(
                 Some(&secretary),
-                &query.body("district", &group(fixture.district)),
-            )],
+                query.body("district", &group(fixture.district)),
+            )?],
             QueryName::Item => fixture
                 .references
                 .iter()
-                .map(|r| client::http_request(addr, Some(&commissioner), &query.body("ref", r)))
-                .collect(),
-            QueryName::Floor => vec![client::http_request(addr, None, &query.bare_body())],
+                .map(|r| post(Some(&commissioner), query.body("ref", r)))
+                .collect::<anyhow::Result<_>>()?,
+            QueryName::Floor => vec![post(None, query.bare_body())?],
         };
         if requests.is_empty() {
             bail!("no item has reached {COUNCIL_NAME}: nothing to look up by reference");
