@@ -137,6 +137,12 @@ impl Journey {
 
 #[cfg(test)]
 mod tests {
+    use pyramid::domain::authz::{Actor, Principal, Seat};
+    use pyramid::domain::group::GroupKind;
+    use pyramid::domain::item::{self, Destination, Move, plan_move};
+    use pyramid::domain::member::Role;
+    use pyramid::domain::{GroupId, MemberId};
+
     use super::*;
 
     #[test]
@@ -155,6 +161,91 @@ mod tests {
                     assert_eq!(pair[1].tier, from + 1, "{journey:?}");
                 } else {
                     assert_eq!(pair[1].tier, pair[0].tier, "{journey:?}");
+                }
+            }
+        }
+    }
+
+    /// The kind of group holding an item at each tier.
+    const KINDS: [GroupKind; 3] = [GroupKind::Ppg, GroupKind::District, GroupKind::Council];
+
+    /// Someone the rules let move an item in `status` held at `holder`: a commissioner once
+    /// it is with the commissioners, else the holding group's secretary.
+    fn mover(status: Status, holder: GroupId) -> Actor {
+        let referred = status == Status::Referred;
+        Actor::Member(Principal {
+            member_id: MemberId(1),
+            administrator: false,
+            commissioner: referred,
+            seats: if referred {
+                Vec::new()
+            } else {
+                vec![Seat {
+                    group: holder,
+                    role: Role::Secretary,
+                    represents: None,
+                }]
+            },
+        })
+    }
+
+    #[test]
+    fn every_step_is_a_move_plan_move_allows() {
+        for (journey, _) in JOURNEYS {
+            for step in journey.steps() {
+                let at = format!("{journey:?}, {:?} from {:?}", step.kind, step.from);
+                // Raising and the safety fast path are not moves: checked against what the
+                // items service does instead.
+                match step.kind {
+                    EventKind::Raised => {
+                        assert_eq!(step.from, None, "{at}");
+                        assert_eq!(step.to, Status::held_at(GroupKind::Ppg), "{at}");
+                        assert_eq!((step.from_tier, step.tier), (None, 0), "{at}");
+                        continue;
+                    }
+                    EventKind::SafetyReferred => {
+                        assert_eq!(step.from, Some(Status::held_at(GroupKind::Ppg)), "{at}");
+                        assert_eq!(step.to, Status::Referred, "{at}");
+                        assert_eq!((step.from_tier, step.tier), (None, 0), "{at}");
+                        continue;
+                    }
+                    _ => {}
+                }
+                let action = match step.kind {
+                    EventKind::Escalated | EventKind::Referred => Move::Escalate,
+                    EventKind::Responded => Move::Respond,
+                    EventKind::Closed => Move::Close,
+                    other => panic!("{at}: {other:?} is not a move"),
+                };
+                let from = step.from.expect("a move starts from a status");
+                let holder_tier = step.from_tier.unwrap_or(step.tier);
+                let holder = KINDS[holder_tier];
+                if matches!(
+                    from,
+                    Status::Raised | Status::AtDistrict | Status::AtCouncil
+                ) {
+                    assert_eq!(
+                        from,
+                        Status::held_at(holder),
+                        "{at}: held at the wrong tier"
+                    );
+                }
+                let group = GroupId(holder_tier as i64 + 1);
+                let actor = mover(from, group);
+                let plan = plan_move(&actor, item::standing(&actor, group), from, holder, action)
+                    .unwrap_or_else(|refused| panic!("{at}: plan_move refuses: {refused:?}"));
+                assert_eq!(plan.to_status, step.to, "{at}");
+                match (action, plan.destination) {
+                    (Move::Escalate, Destination::Parent(_)) => {
+                        assert_eq!(step.kind, EventKind::Escalated, "{at}");
+                        assert_eq!(step.from_tier, Some(holder_tier), "{at}");
+                        assert_eq!(holder.parent_kind(), Some(KINDS[step.tier]), "{at}");
+                    }
+                    (Move::Escalate, Destination::Commissioners) => {
+                        assert_eq!(step.kind, EventKind::Referred, "{at}");
+                        assert_eq!(step.from_tier, None, "{at}: stays where it is held");
+                    }
+                    _ => assert_eq!(step.from_tier, None, "{at}: stays where it is held"),
                 }
             }
         }
