@@ -56,8 +56,6 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
-    /// Load-test the three key queries on a synthetic pyramid (see BENCHMARKS.md).
-    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -238,7 +236,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", crate::graphql::sdl());
             Ok(())
         }
-        Command::Bench(args) => crate::bench::run(&settings, args).await,
         Command::Token { action } => {
             let db = database(&settings).await?;
             startup::migrate(&db).await?;

@@ -2,7 +2,6 @@
 //! for the layers and the rules between them.
 
 pub mod app;
-pub mod bench;
 pub mod chat;
 pub mod cli;
 pub mod configuration;
