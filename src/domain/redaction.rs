@@ -1,10 +1,18 @@
 //! Removing personal identifiers (NHS numbers, phone numbers, e-mail addresses, postcodes and
 //! dates of birth) from free text before it is stored or logged, and telling the submitter.
 //!
-//! Every detector reads the original text, so none can be confused by another's marker. Where
-//! finds overlap (digits inside an e-mail address, a valid NHS number that is also a 10-digit
-//! phone number, `+44 943 476 5919`), the overlapping finds are removed together as one span,
-//! so nothing of any of them is left behind. That span is named after the find covering the
+//! The detectors read a normalised copy of the text: Unicode NFKC (full-width digits and `＠`
+//! become ASCII), every dash and minus sign as `-`, every horizontal space (tab, no-break, thin,
+//! ideographic) as ` `, curly apostrophes as `'`, and invisible characters (zero-width spaces
+//! and joiners, soft hyphens, direction marks) dropped. What is stored is the original text with
+//! only the found spans replaced, each span widened to the whole original characters it came
+//! from, so an invisible character inside a number goes with it and the rest of the text keeps
+//! its own typography.
+//!
+//! Every detector reads the same normalised text, so none can be confused by another's marker.
+//! Where finds overlap (digits inside an e-mail address, a valid NHS number that is also a
+//! 10-digit phone number, `+44 943 476 5919`), the overlapping finds are removed together as one
+//! span, so nothing of any of them is left behind. That span is named after the find covering the
 //! most text; on a tie the more specific kind wins, in this order: e-mail address, date of
 //! birth, NHS number (its check digit is strong evidence), phone number, postcode.
 
@@ -14,6 +22,8 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::canonical_combining_class;
 
 stored_enum!(
     /// A kind of personal identifier that is removed from free text.
@@ -112,21 +122,26 @@ impl Redacted {
 
 /// Replaces every personal identifier in `text` with its marker.
 pub fn redact(text: &str) -> Redacted {
+    let normal = Normalised::new(text);
+    let seen = normal.text.as_str();
     let mut finds = Vec::new();
-    let runs: Vec<Range<usize>> = DIGITS.find_iter(text).map(|m| m.range()).collect();
-    finds.extend(emails(text).map(|span| Find::new(span, Identifier::Email)));
-    finds.extend(dates_of_birth(text).map(|span| Find::new(span, Identifier::DateOfBirth)));
+    let runs: Vec<Range<usize>> = DIGITS.find_iter(seen).map(|m| m.range()).collect();
+    finds.extend(emails(seen).map(|span| Find::new(span, Identifier::Email)));
+    finds.extend(dates_of_birth(seen).map(|span| Find::new(span, Identifier::DateOfBirth)));
     finds.extend(
-        nhs_numbers(text, &runs)
+        nhs_numbers(seen, &runs)
             .into_iter()
             .map(|span| Find::new(span, Identifier::NhsNumber)),
     );
     finds.extend(
-        phone_numbers(text, &runs)
+        phone_numbers(seen, &runs)
             .into_iter()
             .map(|span| Find::new(span, Identifier::PhoneNumber)),
     );
-    finds.extend(postcodes(text).map(|span| Find::new(span, Identifier::Postcode)));
+    finds.extend(postcodes(seen).map(|span| Find::new(span, Identifier::Postcode)));
+    for find in &mut finds {
+        find.span = normal.original(find.span.clone());
+    }
     finds.sort_by_key(|find| (find.span.start, Reverse(find.span.end)));
 
     let mut redacted = String::with_capacity(text.len());
@@ -153,6 +168,89 @@ pub fn redact(text: &str) -> Redacted {
     }
 }
 
+/// The text as the detectors read it, and where each of its bytes came from.
+struct Normalised {
+    text: String,
+    /// For each byte of `text`, the byte range of the original text that it was made from.
+    origin: Vec<Range<usize>>,
+}
+
+impl Normalised {
+    fn new(original: &str) -> Self {
+        let mut text = String::with_capacity(original.len());
+        let mut origin = Vec::with_capacity(original.len());
+        let mut chars = original.char_indices().peekable();
+        while let Some((start, first)) = chars.next() {
+            // A character and the combining marks after it are normalised together, so that
+            // "e" and a combining acute become "é" and both map back to where they were.
+            let mut end = start + first.len_utf8();
+            while let Some((at, mark)) = chars.next_if(|&(_, c)| canonical_combining_class(c) != 0)
+            {
+                end = at + mark.len_utf8();
+            }
+            let piece = &original[start..end];
+            if piece.is_ascii() {
+                piece.chars().for_each(|c| push_normalised(c, &mut text));
+            } else {
+                piece.nfkc().for_each(|c| push_normalised(c, &mut text));
+            }
+            origin.resize(text.len(), start..end);
+        }
+        Self { text, origin }
+    }
+
+    /// The original range of whole characters behind a non-empty range of `text`.
+    fn original(&self, span: Range<usize>) -> Range<usize> {
+        self.origin[span.start].start..self.origin[span.end - 1].end
+    }
+}
+
+/// One character of NFKC output as the detectors should see it.
+fn push_normalised(c: char, text: &mut String) {
+    match c {
+        // Invisible: soft hyphen, zero-width spaces and joiners, direction marks, word joiner
+        // and invisible operators, byte-order mark, annotation marks, tags.
+        '\u{00AD}'
+        | '\u{061C}'
+        | '\u{180E}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}'
+        | '\u{FEFF}'
+        | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{E0000}'..='\u{E007F}' => {}
+        // Unicode's dash punctuation (what NFKC leaves of it) and the minus sign.
+        '\u{058A}'
+        | '\u{05BE}'
+        | '\u{1400}'
+        | '\u{1806}'
+        | '\u{2010}'..='\u{2015}'
+        | '\u{2043}'
+        | '\u{2212}'
+        | '\u{2E17}'
+        | '\u{2E1A}'
+        | '\u{2E3A}'
+        | '\u{2E3B}'
+        | '\u{2E40}'
+        | '\u{301C}'
+        | '\u{3030}'
+        | '\u{30A0}'
+        | '\u{FE31}'
+        | '\u{FE32}'
+        | '\u{FE58}'
+        | '\u{FE63}'
+        | '\u{FF0D}' => text.push('-'),
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{02BC}' | '\u{FF07}' => text.push('\''),
+        // Spaces on a line; line breaks stay, they end sentences.
+        c if c.is_whitespace()
+            && !matches!(c, '\n' | '\r' | '\u{0085}' | '\u{2028}' | '\u{2029}') =>
+        {
+            text.push(' ')
+        }
+        c => text.push(c),
+    }
+}
+
 /// One detector's claim that a byte range of the text is an identifier of some kind.
 struct Find {
     span: Range<usize>,
@@ -176,40 +274,61 @@ static DIGITS: LazyLock<Regex> = LazyLock::new(|| Regex::new("[0-9]+").unwrap())
 
 // The common shapes rather than everything RFC 5322 allows: quotes, slashes and apostrophes
 // in the local part would swallow neighbouring words of a sentence. The last label must start
-// with a letter so that scores like "3@4.5" survive.
+// with a letter so that scores like "3@4.5" survive. A space or two may stand on either side
+// of the "@" ("jo @ example.org"): nothing else puts a dotted name just after an "@".
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     let label = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
     Regex::new(&format!(
-        r"[A-Za-z0-9_%+-][A-Za-z0-9._%+-]*@{label}(?:\.{label})*\.[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+        r"[A-Za-z0-9_%+-][A-Za-z0-9._%+-]* {{0,2}}@ {{0,2}}{label}(?:\.{label})*\.[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    ))
+    .unwrap()
+});
+
+// Addresses spelt out against harvesters: "jo at example dot org", "jo [at] example [dot] org",
+// "jo (at) example.org". A bare "at" is an everyday word, so it counts only when the address
+// also says "dot" before a common top-level domain ("looked at nhs.uk" survives); "[at]" and
+// "(at)" are never ordinary English, so a real dot will do after them.
+static SPELT_OUT_EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    let local = "[a-z0-9_%+-][a-z0-9._%+-]*";
+    let label = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
+    let dot = r"(?:\s*[\[(]\s*dot\s*[\])]\s*|\s+dot\s+)";
+    let bracketed_at = r"\s*[\[(]\s*at\s*[\])]\s*";
+    let tld = "(?:com|org|net|uk|gov|nhs|ac|edu|info|io|me|biz|ie|eu|scot|wales|cymru|email)";
+    Regex::new(&format!(
+        r"(?i-u)\b{local}(?:{bracketed_at}{label}(?:(?:{dot}|\.){label})*(?:{dot}|\.){tld}|\s+at\s+{label}(?:(?:{dot}|\.){label})*{dot}{tld})\b"
     ))
     .unwrap()
 });
 
 fn emails(text: &str) -> impl Iterator<Item = Range<usize>> {
-    EMAIL.find_iter(text).map(|m| m.range())
+    EMAIL
+        .find_iter(text)
+        .chain(SPELT_OUT_EMAIL.find_iter(text))
+        .map(|m| m.range())
 }
 
 // A date is only personal when something says it is a date of birth: dates of the experience
 // must survive. The cue stays in the text ("DOB [date of birth removed]") so the sentence
 // still reads. Day and month are not range-checked so that US-style dates are caught too; the
-// cue already makes a false positive unlikely. ASCII word boundaries keep the regex on its
-// fast path for non-English text.
+// cue already makes a false positive unlikely, which is also why the parts of a date may be
+// joined by any of `/ . -` or spaces ("12 03 1956", "12-Mar-1956", as many NHS systems print
+// it). ASCII word boundaries keep the regex on its fast path for non-English text.
 static DATE_OF_BIRTH: LazyLock<Regex> = LazyLock::new(|| {
     let year = "(?:[0-9]{4}|[0-9]{2})";
     let month = "(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?\
                  |sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
     let day = "[0-9]{1,2}(?:st|nd|rd|th)?";
+    let sep = r"(?:\s*[/.\-]\s*|\s+)";
     let date = [
-        format!("[0-9]{{1,2}}/[0-9]{{1,2}}/{year}"),
-        format!("[0-9]{{1,2}}-[0-9]{{1,2}}-{year}"),
-        format!(r"[0-9]{{1,2}}\.[0-9]{{1,2}}\.{year}"),
-        "[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}".to_owned(),
-        format!(r"{day}\s+(?:of\s+)?{month}\.?,?\s+{year}"),
-        format!(r"{month}\.?\s+{day},?\s+{year}"),
+        format!("[0-9]{{1,2}}{sep}[0-9]{{1,2}}{sep}{year}"),
+        format!("[0-9]{{4}}{sep}[0-9]{{1,2}}{sep}[0-9]{{1,2}}"),
+        format!(r"{day}{sep}(?:of\s+)?{month}\.?,?{sep}{year}"),
+        format!(r"{month}\.?{sep}{day},?\s+{year}"),
     ]
     .join("|");
+    let cue = r"d(?:\.\s?)?o(?:\.\s?)?b\.?|date[\s-]+of[\s-]+birth|birth[\s-]?date|birthday|born(?:\s+on)?";
     Regex::new(&format!(
-        r"(?i)(?-u:\b)(?:d(?:\.\s?)?o(?:\.\s?)?b\.?|date\s+of\s+birth|born(?:\s+on)?)[\s:,)\-–]*(?:(?:is|was)[\s:,\-–]+)?(?:the\s+)?(?P<date>{date})(?-u:\b)"
+        r"(?i)(?-u:\b)(?:{cue})[\s:,)\-]*(?:(?:is|was)[\s:,\-]+)?(?:the\s+)?(?P<date>{date})(?-u:\b)"
     ))
     .unwrap()
 });
@@ -221,7 +340,9 @@ fn dates_of_birth(text: &str) -> impl Iterator<Item = Range<usize>> {
 }
 
 /// NHS numbers: ten digits together or as 3-3-4 groups, with a valid modulus-11 check digit.
-/// Digit runs are maximal, so a number inside a longer run of digits is never taken.
+/// Digit runs are maximal, so a number inside a longer run of digits is never taken. The groups
+/// may be joined by spaces, or by one of `- . /` with spaces around it: the check digit, not
+/// the punctuation, is the evidence.
 fn nhs_numbers(text: &str, runs: &[Range<usize>]) -> Vec<Range<usize>> {
     let mut found = Vec::new();
     for (i, run) in runs.iter().enumerate() {
@@ -232,7 +353,7 @@ fn nhs_numbers(text: &str, runs: &[Range<usize>]) -> Vec<Range<usize>> {
             let grouped = (a.len(), b.len(), c.len()) == (3, 3, 4)
                 && [&text[a.end..b.start], &text[b.end..c.start]]
                     .iter()
-                    .all(|gap| *gap == " " || *gap == "-");
+                    .all(|gap| joins_nhs_groups(gap));
             let digits = || [&text[a.clone()], &text[b.clone()], &text[c.clone()]].concat();
             if grouped && nhs_check_digit_is_valid(&digits()) {
                 found.push(a.start..c.end);
@@ -240,6 +361,12 @@ fn nhs_numbers(text: &str, runs: &[Range<usize>]) -> Vec<Range<usize>> {
         }
     }
     found
+}
+
+/// " ", "  ", "-", " - ", ".", "/": a few spaces with at most one separator among them.
+fn joins_nhs_groups(gap: &str) -> bool {
+    let marks = gap.bytes().filter(|&b| b != b' ').count();
+    !gap.is_empty() && gap.len() <= 3 && marks <= 1 && gap.bytes().all(|b| b" -./".contains(&b))
 }
 
 /// The NHS modulus-11 check: weights 10 down to 2 on the first nine digits; the check digit is
@@ -287,30 +414,36 @@ fn longest_phone_number_at(
 ) -> Option<(Range<usize>, usize)> {
     let bytes = text.as_bytes();
     let start = runs[first].start;
-    // A "+" or "(" just before belongs to the number only when the shape says so: "(01785)
-    // 123456" yes, "(07700 900123)" no.
-    let starts = match start.checked_sub(1).map(|i| bytes[i]) {
-        Some(b'+' | b'(') => [start - 1, start],
-        _ => [start, start],
-    };
+    // A "+", "(" or "(+" just before belongs to the number only when the shape says so:
+    // "(01785) 123456" and "(+44) 7700 900123" yes, "(07700 900123)" no. Longest first.
+    let before = |n: usize| start.checked_sub(n).map(|from| &bytes[from..start]);
+    let starts = [
+        (before(2) == Some(b"(+")).then(|| start - 2),
+        matches!(before(1), Some(b"+" | b"(")).then(|| start - 1),
+        Some(start),
+    ];
     let mut longest = None;
     for last in first..runs.len().min(first + MAX_PHONE_RUNS) {
-        if last > first {
-            let gap = &text[runs[last - 1].end..runs[last].start];
-            let joins = gap.len() <= 2 && gap.bytes().all(|b| b" -()".contains(&b));
-            if !joins {
-                break;
-            }
+        if last > first && !joins_phone_groups(&text[runs[last - 1].end..runs[last].start]) {
+            break;
         }
         let end = runs[last].end;
         let written_as_phone = starts
             .into_iter()
+            .flatten()
             .find(|&start| stands_alone(bytes, start..end) && is_phone_number(&text[start..end]));
         if let Some(start) = written_as_phone {
             longest = Some((start..end, last));
         }
     }
     longest
+}
+
+/// What may stand between two groups of digits of one phone number: " ", "-", "  ", " - ",
+/// ".", ") ", " (", "(0)"'s brackets; a few spaces and at most two marks.
+fn joins_phone_groups(gap: &str) -> bool {
+    let marks = gap.bytes().filter(|&b| b != b' ').count();
+    !gap.is_empty() && gap.len() <= 4 && marks <= 2 && gap.bytes().all(|b| b" -.()".contains(&b))
 }
 
 /// Whether the span is not glued to letters, so that a reference such as "INC0123456788" is
@@ -324,13 +457,16 @@ fn stands_alone(bytes: &[u8], span: Range<usize>) -> bool {
 }
 
 /// Whether `candidate`, which starts and ends with a digit or a bracket, is written as a UK
-/// phone number: `+44`/`0044` (optionally `(0)`) and 9 or 10 digits; `(01785) 123456`; or
-/// 10 or 11 digits starting `0` and not `00`.
+/// phone number: `+44`/`(+44)`/`0044` (optionally `(0)`) and 9 or 10 digits; `44` and 10
+/// digits of a geographic, mobile or free number; `(01785) 123456`; or 10 or 11 digits starting
+/// `0` and not `00`. Any run of spaces, dots and hyphens counts as one separator.
 fn is_phone_number(candidate: &str) -> bool {
-    if let Some(rest) = candidate
-        .strip_prefix("+44")
-        .or_else(|| candidate.strip_prefix("0044"))
-    {
+    let candidate = SEPARATORS.replace_all(candidate, " ");
+    let candidate = candidate.as_ref();
+    let international = ["(+44)", "+44", "0044"]
+        .into_iter()
+        .find_map(|code| candidate.strip_prefix(code));
+    if let Some(rest) = international {
         let rest = skip_separator(rest);
         let rest = match rest.strip_prefix("(0)") {
             Some(after) => skip_separator(after),
@@ -342,6 +478,15 @@ fn is_phone_number(candidate: &str) -> bool {
         // People often keep the trunk 0 after the country code: "+44 07700 900123".
         let national = digits.strip_prefix('0').unwrap_or(&digits);
         return (9..=10).contains(&national.len()) && !national.starts_with('0');
+    }
+    if let Some(rest) = candidate.strip_prefix("44") {
+        // Without its "+" the country code is only taken before a whole 10-digit national
+        // number that starts as UK numbers do, so "44 943 476 5919" stays an NHS number.
+        let Some(national) = digit_groups(skip_separator(rest)).map(|groups| groups.concat())
+        else {
+            return false;
+        };
+        return national.len() == 10 && national.starts_with(['1', '2', '3', '7', '8']);
     }
     if let Some(rest) = candidate.strip_prefix('(') {
         let Some((area, local)) = rest.split_once(')') else {
@@ -366,8 +511,10 @@ fn is_phone_number(candidate: &str) -> bool {
     is_trunk_dialled(&digits) && (10..=11).contains(&digits.len()) && grouped_like_a_phone
 }
 
+static SEPARATORS: LazyLock<Regex> = LazyLock::new(|| Regex::new("[ .-]+").unwrap());
+
 fn skip_separator(text: &str) -> &str {
-    text.strip_prefix([' ', '-']).unwrap_or(text)
+    text.strip_prefix(' ').unwrap_or(text)
 }
 
 /// Starts with the trunk prefix 0 and not with the international prefix 00.
@@ -376,10 +523,10 @@ fn is_trunk_dialled(digits: &str) -> bool {
     digits.first() == Some(&b'0') && digits.get(1).is_some_and(|b| (b'1'..=b'9').contains(b))
 }
 
-/// The groups of "0123 456-789", or `None` unless the text is only digit groups joined by
-/// single spaces or hyphens.
+/// The groups of "0123 456 789", or `None` unless the text is only digit groups joined by
+/// single spaces.
 fn digit_groups(text: &str) -> Option<Vec<&str>> {
-    let groups: Vec<&str> = text.split([' ', '-']).collect();
+    let groups: Vec<&str> = text.split(' ').collect();
     groups
         .iter()
         .all(|group| !group.is_empty() && group.bytes().all(|b| b.is_ascii_digit()))
@@ -388,10 +535,14 @@ fn digit_groups(text: &str) -> Option<Vec<&str>> {
 
 // Outward code (area letters that exist, a district digit, an optional digit or letter) and
 // inward code (a digit and two of the letters the Royal Mail uses there: never C, I, K, M, O
-// or V, which keeps "5mg", "3am" and "4km" out). ASCII-only, so that Unicode case folding
-// cannot let in letters such as the Kelvin sign.
+// or V, which keeps "5mg", "3am" and "4km" out), joined by nothing, one or two spaces or a
+// hyphen. ASCII-only, so that Unicode case folding cannot let in letters such as the Kelvin
+// sign (the normalised text has none anyway).
 static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i-u)\b[A-PR-UWYZ][A-HK-Y]?[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2}\b").unwrap()
+    Regex::new(
+        r"(?i-u)\b[A-PR-UWYZ][A-HK-Y]?[0-9][A-Z0-9]?(?: {1,2}| ?- ?)?[0-9][ABD-HJLNP-UW-Z]{2}\b",
+    )
+    .unwrap()
 });
 
 fn postcodes(text: &str) -> impl Iterator<Item = Range<usize>> {
@@ -582,6 +733,166 @@ mod tests {
             "my baby was born on [date of birth removed]",
             &[DateOfBirth],
         ),
+        // Variants people type, caught by reading a normalised copy. The stored text is the
+        // original with only the found span replaced, so the rest keeps its own characters.
+        (
+            "NHS 943\u{2013}476\u{2013}5919.",
+            "NHS [NHS number removed].",
+            &[NhsNumber],
+        ),
+        ("943  476  5919", "[NHS number removed]", &[NhsNumber]),
+        ("943 - 476 - 5919", "[NHS number removed]", &[NhsNumber]),
+        (
+            "no\u{a0}943\u{a0}476\u{a0}5919",
+            "no\u{a0}[NHS number removed]",
+            &[NhsNumber],
+        ),
+        (
+            "943\u{2009}476\u{202f}5919",
+            "[NHS number removed]",
+            &[NhsNumber],
+        ),
+        ("943.476.5919", "[NHS number removed]", &[NhsNumber]),
+        ("943/476/5919", "[NHS number removed]", &[NhsNumber]),
+        (
+            "943\u{2212}476\u{2212}5919",
+            "[NHS number removed]",
+            &[NhsNumber],
+        ),
+        // Zero-width characters inside go with the number.
+        (
+            "NHS 9434\u{200b}765\u{200d}919!",
+            "NHS [NHS number removed]!",
+            &[NhsNumber],
+        ),
+        (
+            "943\u{200b} 476 \u{feff}5919",
+            "[NHS number removed]",
+            &[NhsNumber],
+        ),
+        (
+            "\u{ff19}\u{ff14}\u{ff13} \u{ff14}\u{ff17}\u{ff16} \u{ff15}\u{ff19}\u{ff11}\u{ff19}",
+            "[NHS number removed]",
+            &[NhsNumber],
+        ),
+        ("943 476 59\u{ad}19", "[NHS number removed]", &[NhsNumber]),
+        (
+            "ring (+44) 7700 900123",
+            "ring [phone number removed]",
+            &[PhoneNumber],
+        ),
+        ("44 7700 900123", "[phone number removed]", &[PhoneNumber]),
+        ("447700900123", "[phone number removed]", &[PhoneNumber]),
+        ("07700 - 900123", "[phone number removed]", &[PhoneNumber]),
+        ("07700  900123", "[phone number removed]", &[PhoneNumber]),
+        ("07700.900.123", "[phone number removed]", &[PhoneNumber]),
+        (
+            "07700\u{a0}900123",
+            "[phone number removed]",
+            &[PhoneNumber],
+        ),
+        (
+            "07700\u{2011}900\u{2011}123",
+            "[phone number removed]",
+            &[PhoneNumber],
+        ),
+        (
+            "mob \u{ff10}\u{ff17}\u{ff17}\u{ff10}\u{ff10} \u{ff19}\u{ff10}\u{ff10}\u{ff11}\u{ff12}\u{ff13}",
+            "mob [phone number removed]",
+            &[PhoneNumber],
+        ),
+        (
+            "0\u{200b}7700 900123",
+            "[phone number removed]",
+            &[PhoneNumber],
+        ),
+        ("(01785) - 123456", "[phone number removed]", &[PhoneNumber]),
+        (
+            "mail jo @ example.org now",
+            "mail [email address removed] now",
+            &[Email],
+        ),
+        ("jo@ example.org", "[email address removed]", &[Email]),
+        ("jo @example.org", "[email address removed]", &[Email]),
+        ("jo\u{ff20}example.org", "[email address removed]", &[Email]),
+        ("jo\u{fe6b}example.org", "[email address removed]", &[Email]),
+        // Spelt out: caught, with "dot" when the "at" is a bare word.
+        (
+            "write to jo at example dot org please",
+            "write to [email address removed] please",
+            &[Email],
+        ),
+        (
+            "jo.bloggs AT example DOT co DOT uk",
+            "[email address removed]",
+            &[Email],
+        ),
+        (
+            "jo [at] example [dot] org",
+            "[email address removed]",
+            &[Email],
+        ),
+        ("jo(at)example.nhs.uk", "[email address removed]", &[Email]),
+        ("st16  3sa", "[postcode removed]", &[Postcode]),
+        ("ST16-3SA", "[postcode removed]", &[Postcode]),
+        ("ST16 - 3SA", "[postcode removed]", &[Postcode]),
+        ("ST16\u{a0}3SA", "[postcode removed]", &[Postcode]),
+        ("ST16\u{2013}3SA", "[postcode removed]", &[Postcode]),
+        (
+            "\u{ff33}\u{ff34}\u{ff11}\u{ff16} \u{ff13}\u{ff33}\u{ff21}",
+            "[postcode removed]",
+            &[Postcode],
+        ),
+        (
+            "DOB 12-Mar-1956",
+            "DOB [date of birth removed]",
+            &[DateOfBirth],
+        ),
+        (
+            "DOB 12 03 1956",
+            "DOB [date of birth removed]",
+            &[DateOfBirth],
+        ),
+        (
+            "date-of-birth 12/03/1956",
+            "date-of-birth [date of birth removed]",
+            &[DateOfBirth],
+        ),
+        (
+            "birthday 12/03/1956",
+            "birthday [date of birth removed]",
+            &[DateOfBirth],
+        ),
+        (
+            "birth date: 12/03/1956",
+            "birth date: [date of birth removed]",
+            &[DateOfBirth],
+        ),
+        (
+            "born 12 March 1956",
+            "born [date of birth removed]",
+            &[DateOfBirth],
+        ),
+        (
+            "D.O.B: 12.03.56",
+            "D.O.B: [date of birth removed]",
+            &[DateOfBirth],
+        ),
+        (
+            "DOB 12 / 03 / 1956",
+            "DOB [date of birth removed]",
+            &[DateOfBirth],
+        ),
+        (
+            "DOB\u{a0}12\u{2013}03\u{2013}1956",
+            "DOB\u{a0}[date of birth removed]",
+            &[DateOfBirth],
+        ),
+        (
+            "dob 12/Mar/56",
+            "dob [date of birth removed]",
+            &[DateOfBirth],
+        ),
         // Several at once, reported in order of appearance.
         (
             "Jo (DOB 12/03/1956, NHS 943 476 5919) rang from 07700 900123 and 01785 123456 \
@@ -643,6 +954,21 @@ mod tests {
         "scored 3@4.5",
         "@NHSEngland",
         "phone 1234 567 890",
+        // Normalisation finds identifiers; it does not rewrite the text around them.
+        "Waited 2\u{2013}3 hours\u{a0}\u{2014} awful\u{2019}s the word.",
+        "It\u{200b}s fine",
+        "looked at nhs.uk for advice",
+        "we met at 3 dot 30",
+        "Room B2 - 3rd door",
+        "12 03 2026 was the appointment",
+        "on 12-Mar-2026 I was seen",
+        "the score was 3 - 2",
+        "dose 2.5mg, \u{a3}12.50, version 1.2.3",
+        "10:30 - 11:00",
+        // Not a UK number without its "+": a wrong NHS check digit after "44".
+        "44 943 476 5918",
+        "943.476.5918",
+        "\u{ff19}\u{ff14}\u{ff13}\u{ff14}\u{ff17}\u{ff16}\u{ff15}\u{ff19}\u{ff11}\u{ff18}",
         "",
     ];
 
