@@ -1,5 +1,8 @@
-//! Removing personal identifiers (NHS numbers, phone numbers, e-mail addresses, postcodes and
-//! dates of birth) from free text before it is stored or logged, and telling the submitter.
+//! Removing personal identifiers from free text before it is stored or logged, and telling the
+//! submitter: NHS numbers (with a valid check digit), UK phone numbers, e-mail addresses (also
+//! spelt out, "jo at example dot org"), postcodes, dates of birth (only after a cue such as
+//! "DOB" or "born"), and names after an honorific ("Mrs Jane Doe") or after words that
+//! introduce a person ("my neighbour Jane", "a lady named Sue"). The honorific or cue stays.
 //!
 //! The detectors read a normalised copy of the text: Unicode NFKC (full-width digits and `＠`
 //! become ASCII), every dash and minus sign as `-`, every horizontal space (tab, no-break, thin,
@@ -9,12 +12,19 @@
 //! from, so an invisible character inside a number goes with it and the rest of the text keeps
 //! its own typography.
 //!
+//! Names are guessed from context, so this cannot promise to find them: a name in lower case
+//! ("her son tom"), a name with no honorific or cue ("Jane was lovely"), or an unusual spelling
+//! stays. It accepts false positives on the safe side: a capitalised word after an honorific or
+//! a cue is taken for a name even when it is an organisation or a character ("Dr Foster",
+//! "Mr Motivator", "Dr Who"), and so is a place "called" something. Capitalised words that say
+//! place or organisation ("Riverside Surgery", "Sir Robert Peel Community Hospital") are not.
+//!
 //! Every detector reads the same normalised text, so none can be confused by another's marker.
 //! Where finds overlap (digits inside an e-mail address, a valid NHS number that is also a
 //! 10-digit phone number, `+44 943 476 5919`), the overlapping finds are removed together as one
 //! span, so nothing of any of them is left behind. That span is named after the find covering the
 //! most text; on a tie the more specific kind wins, in this order: e-mail address, date of
-//! birth, NHS number (its check digit is strong evidence), phone number, postcode.
+//! birth, NHS number (its check digit is strong evidence), phone number, postcode, name.
 
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
@@ -33,6 +43,7 @@ stored_enum!(
         Email = "EMAIL",
         Postcode = "POSTCODE",
         DateOfBirth = "DATE_OF_BIRTH",
+        Name = "NAME",
     }
 );
 
@@ -45,6 +56,7 @@ impl Identifier {
             Identifier::Email => "[email address removed]",
             Identifier::Postcode => "[postcode removed]",
             Identifier::DateOfBirth => "[date of birth removed]",
+            Identifier::Name => "[name removed]",
         }
     }
 
@@ -56,6 +68,7 @@ impl Identifier {
             Identifier::Email => "an email address",
             Identifier::Postcode => "a postcode",
             Identifier::DateOfBirth => "a date of birth",
+            Identifier::Name => "a name",
         }
     }
 
@@ -67,6 +80,7 @@ impl Identifier {
             Identifier::Email => "email addresses",
             Identifier::Postcode => "postcodes",
             Identifier::DateOfBirth => "dates of birth",
+            Identifier::Name => "names",
         }
     }
 
@@ -78,6 +92,7 @@ impl Identifier {
             Identifier::NhsNumber => 2,
             Identifier::PhoneNumber => 3,
             Identifier::Postcode => 4,
+            Identifier::Name => 5,
         }
     }
 }
@@ -139,6 +154,11 @@ pub fn redact(text: &str) -> Redacted {
             .map(|span| Find::new(span, Identifier::PhoneNumber)),
     );
     finds.extend(postcodes(seen).map(|span| Find::new(span, Identifier::Postcode)));
+    finds.extend(
+        names(seen)
+            .into_iter()
+            .map(|span| Find::new(span, Identifier::Name)),
+    );
     for find in &mut finds {
         find.span = normal.original(find.span.clone());
     }
@@ -565,6 +585,208 @@ fn ends_in_ordinal(candidate: &str) -> bool {
         )
 }
 
+/// Names, which only context can tell from other capitalised words: the words after an
+/// honorific ("Mrs Jane Doe", "Dr. A. Patel", "Sister Jones") and after words that introduce a
+/// person ("my neighbour Jane Doe", "a lady named Sue", "my children Tom and Lucy"). The
+/// honorific or cue stays so that the sentence still reads.
+fn names(text: &str) -> Vec<Range<usize>> {
+    let mut found = Vec::new();
+    for captures in HONORIFIC.captures_iter(text) {
+        let Some(particles) = captures.name("particles") else {
+            continue;
+        };
+        if let Some(name) = name_at(text, particles.end(), After::Honorific) {
+            found.push(particles.start()..name.end);
+        }
+    }
+    for captures in NAME_CUE.captures_iter(text) {
+        let Some(cue) = captures.get(0) else {
+            continue;
+        };
+        if !cue_introduces_a_person(&captures) {
+            continue;
+        }
+        let plural = captures.name("relations").is_some();
+        let mut at = cue.end();
+        while let Some(name) = name_at(text, at, After::Cue) {
+            at = name.end;
+            found.push(name);
+            // "my children Tom, Ben and Lucy": only a plural cue names more than one.
+            match LIST_JOINER.find(&text[at..]) {
+                Some(joiner) if plural => at += joiner.end(),
+                _ => break,
+            }
+        }
+    }
+    found
+}
+
+/// What a name follows, which decides how its first word is read.
+#[derive(Clone, Copy, PartialEq)]
+enum After {
+    /// "Mr Ward" is a surname, "the nurse Ward 5" is not.
+    Honorific,
+    Cue,
+}
+
+/// The most words taken as one name: "Dr Anna Maria Garcia Lopez" loses them all, and a name
+/// that runs on into capitalised words of the sentence does not take the whole sentence.
+const MAX_NAME_WORDS: usize = 4;
+
+/// The name starting at `at`: capitalised words and initials, joined by a space or two (an
+/// initial's full stop may stand in for them). It ends before a word that is not a name;
+/// it is no name at all when a word of a place or an organisation follows ("Sir Robert Peel
+/// Community Hospital").
+fn name_at(text: &str, at: usize, after: After) -> Option<Range<usize>> {
+    let mut end = at;
+    let mut words = 0;
+    let mut next = at;
+    while words < MAX_NAME_WORDS {
+        let Some(word) = NAME_WORD.find(&text[next..]) else {
+            break;
+        };
+        let bare = word.as_str().trim_end_matches('.');
+        let first = words == 0;
+        if first && after == After::Cue && listed(HONORIFICS, bare) {
+            // "my neighbour Mrs Jones": the honorific's own find takes the name.
+            return None;
+        }
+        if listed(ORGANISATION_WORDS, bare) && !(first && after == After::Honorific) {
+            return None;
+        }
+        if is_not_a_name(bare) {
+            break;
+        }
+        words += 1;
+        end = next + word.end();
+        let spaces = text[end..].bytes().take_while(|&b| b == b' ').count();
+        next = match spaces {
+            1 | 2 => end + spaces,
+            0 if word.as_str().ends_with('.') => end,
+            _ => break,
+        };
+    }
+    if words == 0 {
+        return None;
+    }
+    // "Mrs X." or "Dr A.P.": the last full stop more likely ends the sentence.
+    if text[at..end].ends_with('.') {
+        end -= 1;
+    }
+    Some(at..end)
+}
+
+fn is_not_a_name(word: &str) -> bool {
+    !listed(MONTHS_THAT_ARE_NAMES, word)
+        && [NOT_NAMES, MONTHS, DAYS]
+            .into_iter()
+            .any(|list| listed(list, word))
+}
+
+/// Whether `word` is one of the space-separated words of `list`.
+fn listed(list: &str, word: &str) -> bool {
+    list.split_whitespace().any(|listed| listed == word)
+}
+
+/// A relationship word after "a", "an", "the" or "and" introduces a person only in lower case:
+/// "the baby Tom" yes, "the Child Development Centre" no. After "my" and the like people do
+/// write "My Mum Joan".
+fn cue_introduces_a_person(captures: &regex::Captures) -> bool {
+    let relation = captures
+        .name("relation")
+        .or_else(|| captures.name("relations"));
+    let (Some(relation), Some(owner)) = (relation, captures.name("owner")) else {
+        return true;
+    };
+    let capitalised = relation.as_str().starts_with(char::is_uppercase);
+    let possessive = !matches!(
+        owner.as_str().to_lowercase().as_str(),
+        "a" | "an" | "the" | "and"
+    );
+    possessive || !capitalised
+}
+
+// A capitalised word, with hyphens ("Smith-Jones") and apostrophes ("O'Neill", but not the
+// possessive of "Smith's"), or an initial with its full stop.
+static NAME_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:\p{Lu}\.|\p{Lu}\p{L}*(?:-\p{L}+|'\p{L}{2,})*)").unwrap());
+
+/// Titles that come before a name, as written and in capitals. Case matters: "I miss Jones"
+/// is a name, "we miss Riverside" would not be.
+const HONORIFICS: &str = "\
+    Mr Mrs Ms Mx Miss Master Dr Doctor Prof Professor Sir Dame Lord Lady Sister Nurse Matron \
+    Rev Revd Reverend Father Fr MR MRS MS MX MISS DR DOCTOR PROF SIR DAME SISTER NURSE";
+
+// An honorific, its full stop or spaces, and the lower-case particles of names such as "de
+// Souza" or "van der Berg", which belong to the name.
+static HONORIFIC: LazyLock<Regex> = LazyLock::new(|| {
+    let particles = "van|von|de|der|den|del|della|di|da|du|dos|le|la|al|el|bin|ibn|ap|ter|ten";
+    Regex::new(&format!(
+        r"\b(?:{})\b(?:\. {{0,2}}| {{1,2}})(?P<particles>(?:(?:{particles}) )*)",
+        HONORIFICS.split_whitespace().collect::<Vec<_>>().join("|")
+    ))
+    .unwrap()
+});
+
+// Words that introduce a person: a relationship or a role after "my", "her", "the", "Jane's"
+// and the like ("her son", "the receptionist"), "named", "name is", "known as", and "called"
+// after a person ("a patient called", "she was called"): on its own "called" is ringing
+// ("called Riverside Surgery").
+static NAME_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    let relation = "mother|mum|mom|mam|mummy|mommy|father|dad|daddy|son|daughter|wife|husband|\
+        partner|fianc[eé]e?|boyfriend|girlfriend|brother|sister|twin|neighbour|neighbor|friend|\
+        carer|grandson|granddaughter|grandchild|nan|nana|nanna|gran|granny|grandma|grandmother|\
+        grandad|granddad|grandpa|grandfather|aunt|auntie|aunty|uncle|niece|nephew|cousin|baby|\
+        child|kid|toddler|relative|flatmate|housemate|lodger|colleague|nurse|doctor|consultant|\
+        midwife|receptionist|paramedic|surgeon|pharmacist|dentist|physio|physiotherapist|\
+        therapist|social\\s+worker|health\\s+visitor|manager";
+    let relations = "sons|daughters|children|kids|grandchildren|grandsons|granddaughters|\
+        parents|friends|neighbours|neighbors|carers|twins|brothers|sisters|cousins|nephews|\
+        nieces|babies";
+    let owner = r"my|her|his|their|our|your|a|an|the|and|\p{L}+'s";
+    let person = "man|woman|lady|gentleman|gent|girl|boy|lad|lass|chap|bloke|guy|fella|\
+        fellow|person|patient|someone|somebody|one|nurse|doctor|consultant|receptionist|\
+        paramedic|midwife|surgeon|carer|friend|neighbour|child|baby|son|daughter|\
+        is|was|were|be|been|being|am|are|\\p{L}+'s";
+    // On the same line: a cue at the end of a line does not name the heading below it.
+    let separator = r"(?: *[,:(] *| +)";
+    Regex::new(&format!(
+        r"(?i)\b(?:(?P<owner>{owner})\s+(?:great-?|step-?)?(?:(?P<relations>{relations})|(?P<relation>{relation})(?:-in-law)?)|(?:{person})\s+called|named|(?:sur|first\s+|last\s+|maiden\s+|middle\s+|full\s+|christian\s+)?names?(?:\s+(?:is|was|are|were)|'s)|known\s+as){separator}"
+    ))
+    .unwrap()
+});
+
+// ", ", " and ", ", and ", " & " between the names after a plural cue.
+static LIST_JOINER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?: *, *(?:and +)?| +(?:and|&) +)").unwrap());
+
+/// Capitalised words that are not names: a name ends before one. The sentence openers are for
+/// "I saw the Dr. Then we left" and "Mr Smith. The next day".
+const NOT_NAMES: &str = "\
+    I NHS GP GPs A&E PALS PPG PPGs CQC ICB ICS PCN ICU ITU MRI CT ENT ECG PPE CAMHS COVID UK \
+    OK Out-of-Hours English Practitioner Practitioners Consultant Registrar Receptionist \
+    Manager Specialist Advanced Senior Junior Staff Patient Patients Mum Dad Nan Gran Grandad \
+    Grandma Christmas Easter Bank Holiday The Then We It She He They But And So After When \
+    This That There My Our His Her Their In On At If As Also However Please Thanks Thank Yes \
+    No";
+
+/// Words that make the capitalised words before them a place or an organisation: "Riverside
+/// Surgery", "Sir Robert Peel Community Hospital", "Lady Margaret Hall".
+const ORGANISATION_WORDS: &str = "\
+    Hospital Hospitals Surgery Surgeries Council District Group Service Services Trust Ward \
+    Wards Clinic Clinics Pharmacy Practice Centre Center Unit Department Team University \
+    Community Health Healthcare Care Medical Foundation Partnership Network Board Hub Hospice \
+    Home House Lodge Court Hall Road Street Lane Avenue School College Church Chapel Office \
+    Authority Association Society Charity Station Infirmary Institute Library Park Estate";
+
+const MONTHS: &str = "\
+    January February March April May June July August September October November December";
+
+/// Months that are also first names: after "Mrs" or "my daughter" they are names.
+const MONTHS_THAT_ARE_NAMES: &str = "April May June August";
+
+const DAYS: &str = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday";
+
 #[cfg(test)]
 mod tests {
     use super::Identifier::*;
@@ -893,6 +1115,166 @@ mod tests {
             "dob [date of birth removed]",
             &[DateOfBirth],
         ),
+        // Names after an honorific, which stays. Initials, hyphens, apostrophes, particles;
+        // a possessive keeps its "'s" and loses the whole name.
+        (
+            "I saw Mr Smith today",
+            "I saw Mr [name removed] today",
+            &[Name],
+        ),
+        ("Mrs Jane Doe rang", "Mrs [name removed] rang", &[Name]),
+        (
+            "seen by Dr. A. Patel.",
+            "seen by Dr. [name removed].",
+            &[Name],
+        ),
+        ("Dr A.P. Sharma", "Dr [name removed]", &[Name]),
+        ("ask Dr A.P.", "ask Dr [name removed].", &[Name]),
+        ("Ms O'Neill was kind", "Ms [name removed] was kind", &[Name]),
+        (
+            "Ms O\u{2019}Neill\u{2019}s ward",
+            "Ms [name removed]\u{2019}s ward",
+            &[Name],
+        ),
+        ("Mx Lee", "Mx [name removed]", &[Name]),
+        ("Miss Jones", "Miss [name removed]", &[Name]),
+        (
+            "Prof Khan's clinic",
+            "Prof [name removed]'s clinic",
+            &[Name],
+        ),
+        ("Prof. Khan", "Prof. [name removed]", &[Name]),
+        ("Sir Ian Botham", "Sir [name removed]", &[Name]),
+        ("Dame Judi Dench", "Dame [name removed]", &[Name]),
+        // Staff are named too, and a name is personal whoever it belongs to.
+        (
+            "Nurse Ratched shouted",
+            "Nurse [name removed] shouted",
+            &[Name],
+        ),
+        (
+            "Complaint about Sister Jones on Ward 5",
+            "Complaint about Sister [name removed] on Ward 5",
+            &[Name],
+        ),
+        (
+            "Mr John Smith's discharge letter",
+            "Mr [name removed]'s discharge letter",
+            &[Name],
+        ),
+        ("Mrs Smith-Jones", "Mrs [name removed]", &[Name]),
+        ("Mr de Souza", "Mr [name removed]", &[Name]),
+        ("MR SMITH", "MR [name removed]", &[Name]),
+        // A surname that is also a word of places: after an honorific it is a name.
+        ("Mr Ward", "Mr [name removed]", &[Name]),
+        ("Mrs May", "Mrs [name removed]", &[Name]),
+        ("Mrs\u{a0}Jane\u{a0}Doe", "Mrs\u{a0}[name removed]", &[Name]),
+        ("Mrs Jane  Doe", "Mrs [name removed]", &[Name]),
+        (
+            "saw Mr Smith on Monday",
+            "saw Mr [name removed] on Monday",
+            &[Name],
+        ),
+        (
+            "told Mr Smith NHS rules",
+            "told Mr [name removed] NHS rules",
+            &[Name],
+        ),
+        // A placeholder the submitter chose is removed and counted like a name.
+        ("Mrs X. waited", "Mrs [name removed]. waited", &[Name]),
+        // Names after words that introduce a person; the cue stays.
+        (
+            "my neighbour Jane Doe fell",
+            "my neighbour [name removed] fell",
+            &[Name],
+        ),
+        (
+            "a patient called Tom Baker",
+            "a patient called [name removed]",
+            &[Name],
+        ),
+        ("a lady named Sue", "a lady named [name removed]", &[Name]),
+        ("her son Tom", "her son [name removed]", &[Name]),
+        (
+            "his wife Margaret said",
+            "his wife [name removed] said",
+            &[Name],
+        ),
+        ("my mum, Joan, was", "my mum, [name removed], was", &[Name]),
+        (
+            "their carer Priya Shah",
+            "their carer [name removed]",
+            &[Name],
+        ),
+        ("My Mum Joan", "My Mum [name removed]", &[Name]),
+        ("her name is Sue", "her name is [name removed]", &[Name]),
+        ("known as Jim", "known as [name removed]", &[Name]),
+        (
+            "she was called Amy",
+            "she was called [name removed]",
+            &[Name],
+        ),
+        (
+            "my mother-in-law Pat",
+            "my mother-in-law [name removed]",
+            &[Name],
+        ),
+        (
+            "my granddaughter Zo\u{eb}",
+            "my granddaughter [name removed]",
+            &[Name],
+        ),
+        (
+            "the receptionist Karen",
+            "the receptionist [name removed]",
+            &[Name],
+        ),
+        (
+            "my son Tom's appointment",
+            "my son [name removed]'s appointment",
+            &[Name],
+        ),
+        ("my daughter April", "my daughter [name removed]", &[Name]),
+        (
+            "my neighbour Mrs Jones",
+            "my neighbour Mrs [name removed]",
+            &[Name],
+        ),
+        (
+            "my children Tom and Lucy",
+            "my children [name removed] and [name removed]",
+            &[Name, Name],
+        ),
+        (
+            "her sons Tom, Ben and Sam",
+            "her sons [name removed], [name removed] and [name removed]",
+            &[Name, Name, Name],
+        ),
+        (
+            "her son Tom and daughter Lucy",
+            "her son [name removed] and daughter [name removed]",
+            &[Name, Name],
+        ),
+        // "Jane" has neither honorific nor cue, so it stays: see the module doc.
+        ("Jane's son Tom", "Jane's son [name removed]", &[Name]),
+        (
+            "Mrs Jane Doe (NHS 943 476 5919)",
+            "Mrs [name removed] (NHS [NHS number removed])",
+            &[Name, NhsNumber],
+        ),
+        // Deliberate false positives: the safe side of a capitalised word after an honorific
+        // or a cue. Dr Foster is an organisation; the others are characters.
+        ("Dr Foster", "Dr [name removed]", &[Name]),
+        ("Mr Motivator", "Mr [name removed]", &[Name]),
+        ("Dr Who", "Dr [name removed]", &[Name]),
+        // A place after "is called" is taken for a person.
+        (
+            "the clinic is called Riverside",
+            "the clinic is called [name removed]",
+            &[Name],
+        ),
+        // A web address spelt out after "at" is taken for an e-mail address.
+        ("looked at nhs dot uk", "[email address removed]", &[Email]),
         // Several at once, reported in order of appearance.
         (
             "Jo (DOB 12/03/1956, NHS 943 476 5919) rang from 07700 900123 and 01785 123456 \
@@ -969,6 +1351,40 @@ mod tests {
         "44 943 476 5918",
         "943.476.5918",
         "\u{ff19}\u{ff14}\u{ff13}\u{ff14}\u{ff17}\u{ff16}\u{ff15}\u{ff19}\u{ff11}\u{ff18}",
+        // Capitalised words that are not names: places, providers, groups, months and days,
+        // the start of a sentence, services, and cues followed by lower case.
+        "Stafford",
+        "I live in Newcastle-under-Lyme, near Stoke-on-Trent.",
+        "Royal Stoke University Hospital",
+        "County Hospital",
+        "Staffordshire Out-of-Hours GP Service",
+        "Riverside Surgery PPG",
+        "North Staffordshire District Group",
+        "On Monday 3 March and again on Friday in April",
+        "Waiting times were long.",
+        "I rang NHS 111, then went to A&E and saw the GP.",
+        "my son was seen quickly",
+        "I called the surgery",
+        "she was named on the letter",
+        "I called Riverside Surgery and then NHS 111",
+        "the Child Development Centre",
+        "the Special Care Baby Unit",
+        "Sir Robert Peel Community Hospital",
+        "I saw the Nurse Practitioner",
+        "the Friends of Stafford Hospital",
+        "Master Patient Index",
+        "Father Christmas came to the ward",
+        "my GP Surgery",
+        "her baby NHS number was on the letter",
+        "Mr and Mrs were printed on the form",
+        "Dr",
+        "I saw the Dr. Then we left.",
+        "I told my son\nWaiting times were long.",
+        // Deliberate false negatives, see the module doc: a name in lower case, a name with
+        // no honorific or cue, and "called" on its own, which usually means rang.
+        "her son tom was seen",
+        "Jane was lovely",
+        "she called Tom back",
         "",
     ];
 
@@ -1024,12 +1440,18 @@ mod tests {
                  before saving."
             )
         );
+        assert_eq!(
+            redact("Mr Smith and his wife Jane, 07700 900123")
+                .notice()
+                .as_deref(),
+            Some("We removed a phone number and 2 names before saving.")
+        );
         assert_eq!(redact("Nothing personal here.").notice(), None);
     }
 
     #[test]
     fn names_for_apis_are_stable() {
-        let kinds = [NhsNumber, PhoneNumber, Email, Postcode, DateOfBirth];
+        let kinds = [NhsNumber, PhoneNumber, Email, Postcode, DateOfBirth, Name];
         let names: Vec<&str> = kinds.iter().map(|kind| kind.as_str()).collect();
         assert_eq!(
             names,
@@ -1038,9 +1460,12 @@ mod tests {
                 "PHONE_NUMBER",
                 "EMAIL",
                 "POSTCODE",
-                "DATE_OF_BIRTH"
+                "DATE_OF_BIRTH",
+                "NAME"
             ]
         );
+        assert_eq!(Name.marker(), "[name removed]");
+        assert_eq!(Name.description(), "a name");
         assert_eq!(Postcode.marker(), "[postcode removed]");
         assert_eq!(DateOfBirth.description(), "a date of birth");
     }
