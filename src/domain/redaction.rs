@@ -18,6 +18,8 @@
 //! a cue is taken for a name even when it is an organisation or a character ("Dr Foster",
 //! "Mr Motivator", "Dr Who"), and so is a place "called" something. Capitalised words that say
 //! place or organisation ("Riverside Surgery", "Sir Robert Peel Community Hospital") are not.
+//! [`person_like_words`] lists the capitalised words left that could still be names, so that a
+//! person can look before a newsletter is published.
 //!
 //! Every detector reads the same normalised text, so none can be confused by another's marker.
 //! Where finds overlap (digits inside an e-mail address, a valid NHS number that is also a
@@ -787,6 +789,129 @@ const MONTHS_THAT_ARE_NAMES: &str = "April May June August";
 
 const DAYS: &str = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday";
 
+/// The capitalised words, or runs of them, in `text` that could still be a person's name after
+/// redaction, for a person to look at before a newsletter is published: distinct, in order of
+/// appearance. Not counted: `known` (the groups, providers and places the caller says are fine,
+/// matched as whole words and phrases, case-sensitively), Pyramid's markers, the first word of
+/// a sentence, and common capitalised words ("NHS", "GP", "Hospital", months, days, and an
+/// honorific on its own; "Sister Jones" counts whole). It errs towards flagging.
+pub fn person_like_words(text: &str, known: &[&str]) -> Vec<String> {
+    let text = Normalised::new(text).text;
+    let phrases = known
+        .iter()
+        .map(|phrase| Normalised::new(phrase.trim()).text)
+        .chain(Identifier::ALL.iter().map(|kind| kind.marker().to_owned()))
+        .filter(|phrase| !phrase.is_empty());
+    let mut excluded = Vec::new();
+    for phrase in phrases {
+        for (at, _) in text.match_indices(phrase.as_str()) {
+            let end = at + phrase.len();
+            let alone = !text[..at].ends_with(char::is_alphanumeric)
+                && !text[end..].starts_with(char::is_alphanumeric);
+            if alone {
+                excluded.push(at..end);
+            }
+        }
+    }
+
+    let mut found: Vec<String> = Vec::new();
+    let mut run: Vec<Range<usize>> = Vec::new();
+    for word in WORD.find_iter(&text) {
+        let span = word.range();
+        let bare = without_suffix(word.as_str());
+        let honorific = listed(HONORIFICS, bare);
+        let counts = bare.starts_with(char::is_uppercase)
+            && !bare.contains(|c: char| c.is_ascii_digit())
+            && !excluded
+                .iter()
+                .any(|known| known.start < span.end && span.start < known.end)
+            && (honorific || !starts_sentence(&text, span.start));
+        let joined = run
+            .last()
+            .is_some_and(|last| joins_run(&text, last.clone(), span.start));
+        if !(counts && joined) {
+            flush_run(&text, &mut run, &mut found);
+        }
+        if counts {
+            run.push(span);
+        }
+    }
+    flush_run(&text, &mut run, &mut found);
+    found
+}
+
+// A word with its inner hyphens, apostrophes and ampersands: "Out-of-Hours", "O'Neill", "A&E".
+static WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[\p{L}\p{N}]+(?:['&-][\p{L}\p{N}]+)*").unwrap());
+
+/// "Smith" of "Smith's", "I" of "I'm": what the common words are matched against.
+fn without_suffix(word: &str) -> &str {
+    ["'s", "'m", "'ve", "'d", "'ll", "'re"]
+        .into_iter()
+        .find_map(|suffix| word.strip_suffix(suffix))
+        .unwrap_or(word)
+}
+
+/// Whether the word before `next` and the one at `next` belong to one run: a space or two
+/// between, or a full stop after an honorific or an initial ("Mr. A. Khan").
+fn joins_run(text: &str, last: Range<usize>, next: usize) -> bool {
+    let gap = &text[last.end..next];
+    let abbreviated = listed(HONORIFICS, &text[last.clone()]) || last.len() == 1;
+    matches!(gap, " " | "  ") || (abbreviated && matches!(gap, "." | ". "))
+}
+
+/// Whether the word at `at` starts a sentence, a line or the text, looking back past spaces,
+/// opening brackets and quotes and list bullets.
+fn starts_sentence(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end_matches([' ', '"', '\'', '(', '[', '*', '-', '•', '“']);
+    match before.chars().next_back() {
+        None | Some('\n' | '\r' | '!' | '?') => true,
+        Some('.') => {
+            let stem = &before[..before.len() - 1];
+            let word = stem
+                .rsplit(|c: char| !c.is_alphanumeric())
+                .next()
+                .unwrap_or("");
+            !(listed(HONORIFICS, word) || (word.chars().count() == 1 && word != "I"))
+        }
+        _ => false,
+    }
+}
+
+/// Adds a finished run to `found`, less the common words at its ends; nothing if no more than
+/// honorifics are left. A word straight after an honorific is its name, so it stays ("Mrs May").
+fn flush_run(text: &str, run: &mut Vec<Range<usize>>, found: &mut Vec<String>) {
+    let word = |span: &Range<usize>| without_suffix(&text[span.clone()]);
+    let honorific = |span: &Range<usize>| listed(HONORIFICS, word(span));
+    let common = |span: &Range<usize>| {
+        !honorific(span)
+            && [NOT_NAMES, ORGANISATION_WORDS, MONTHS, DAYS]
+                .into_iter()
+                .any(|list| listed(list, word(span)))
+    };
+    let mut words: &[Range<usize>] = run;
+    while let Some((first, rest)) = words.split_first()
+        && common(first)
+    {
+        words = rest;
+    }
+    while let [.., before, last] = words
+        && common(last)
+        && !honorific(before)
+    {
+        words = &words[..words.len() - 1];
+    }
+    if let (Some(first), Some(last)) = (words.first(), words.last())
+        && !words.iter().all(honorific)
+    {
+        let phrase = &text[first.start..last.start + word(last).len()];
+        if !found.iter().any(|seen| seen == phrase) {
+            found.push(phrase.to_owned());
+        }
+    }
+    run.clear();
+}
+
 #[cfg(test)]
 mod tests {
     use super::Identifier::*;
@@ -1470,6 +1595,100 @@ mod tests {
         assert_eq!(DateOfBirth.description(), "a date of birth");
     }
 
+    /// Text, the names the caller knows, and the words left to look at.
+    const PERSON_LIKE: &[(&str, &[&str], &[&str])] = &[
+        (
+            "Complaint about Sister Jones on Ward 5",
+            &[],
+            &["Sister Jones"],
+        ),
+        (
+            "Long waits for out-of-hours call-backs (Staffordshire Out-of-Hours GP Service)",
+            &["Staffordshire Out-of-Hours GP Service"],
+            &[],
+        ),
+        // The same heading with the provider unknown: its one uncommon word is flagged.
+        (
+            "Long waits for out-of-hours call-backs (Staffordshire Out-of-Hours GP Service)",
+            &[],
+            &["Staffordshire"],
+        ),
+        ("Waiting times were long.", &[], &[]),
+        (
+            "I took Mum to A&E on Monday in March; the GP and NHS 111 agreed.",
+            &[],
+            &[],
+        ),
+        (
+            "Thanks to Riverside Surgery PPG and North Staffordshire District Group.",
+            &[
+                "Riverside Surgery PPG",
+                "North Staffordshire District Group",
+            ],
+            &[],
+        ),
+        // Only the first word of a sentence is let off.
+        ("Jane Doe was rude to me.", &[], &["Doe"]),
+        (
+            "We met Jane at the surgery. Then Dr Patel saw us.",
+            &[],
+            &["Jane", "Dr Patel"],
+        ),
+        (
+            "Dr. Patel and Mr. A. Khan",
+            &[],
+            &["Dr. Patel", "Mr. A. Khan"],
+        ),
+        ("Mrs May thanked Mr Ward.", &[], &["Mrs May", "Mr Ward"]),
+        // Markers and honorifics on their own are not names.
+        (
+            "Mrs [name removed] complained to Mr [name removed] and Mrs",
+            &[],
+            &[],
+        ),
+        (
+            "DOB [date of birth removed], NHS [NHS number removed]",
+            &[],
+            &[],
+        ),
+        (
+            "Our members in Stafford and Stoke-on-Trent",
+            &["Stoke-on-Trent"],
+            &["Stafford"],
+        ),
+        // Known names match whole words, in their own case.
+        (
+            "in Staffordshire and Stafford",
+            &["Stafford"],
+            &["Staffordshire"],
+        ),
+        (
+            "Visit COUNTY HOSPITAL",
+            &["County Hospital"],
+            &["COUNTY HOSPITAL"],
+        ),
+        (
+            "Heard from a patient at Royal Stoke",
+            &["Royal Stoke University Hospital"],
+            &["Royal Stoke"],
+        ),
+        ("I'm grateful; I've seen the GP's notes", &[], &[]),
+        ("She saw Jones's replacement", &[], &["Jones"]),
+        ("Newsletter: Ward 5 and the Out-of-Hours Service", &[], &[]),
+        ("Jones, Jones and Jones again", &[], &["Jones"]),
+        ("Awful.\nThe Stafford clinic", &[], &["Stafford"]),
+        ("Long waits at A&E (COVID-19 and B12)", &[], &[]),
+        ("thanks to priya", &[], &[]),
+        ("", &[], &[]),
+    ];
+
+    #[test]
+    fn person_like_words_are_flagged() {
+        for &(text, known, expected) in PERSON_LIKE {
+            assert_eq!(person_like_words(text, known), expected, "{text}");
+        }
+    }
+
     #[test]
     fn odd_input_does_not_panic() {
         let odd = [
@@ -1506,6 +1725,7 @@ mod tests {
         for input in odd {
             let redacted = redact(input);
             assert_eq!(redacted.removed.is_empty(), redacted.notice().is_none());
+            person_like_words(input, &[input, "", "."]);
         }
         let long = "07700 900123 (0) + 943 476 5919 ".repeat(5_000);
         assert_eq!(redact(&long).removed.len(), 10_000);
