@@ -692,7 +692,8 @@ fn listed(list: &str, word: &str) -> bool {
 
 /// A relationship word after "a", "an", "the" or "and" introduces a person only in lower case:
 /// "the baby Tom" yes, "the Child Development Centre" no. After "my" and the like people do
-/// write "My Mum Joan".
+/// write "My Mum Joan". A group's or a practice's partner is an organisation ("our partner
+/// Age UK"); a person's partner is a person ("my partner Dave").
 fn cue_introduces_a_person(captures: &regex::Captures) -> bool {
     let relation = captures
         .name("relation")
@@ -700,12 +701,12 @@ fn cue_introduces_a_person(captures: &regex::Captures) -> bool {
     let (Some(relation), Some(owner)) = (relation, captures.name("owner")) else {
         return true;
     };
+    let owner = owner.as_str().to_lowercase();
     let capitalised = relation.as_str().starts_with(char::is_uppercase);
-    let possessive = !matches!(
-        owner.as_str().to_lowercase().as_str(),
-        "a" | "an" | "the" | "and"
-    );
-    possessive || !capitalised
+    let possessive = !matches!(owner.as_str(), "a" | "an" | "the" | "and");
+    let organisations_partner = relation.as_str().eq_ignore_ascii_case("partner")
+        && matches!(owner.as_str(), "our" | "a" | "the");
+    (possessive || !capitalised) && !organisations_partner
 }
 
 // A capitalised word, with hyphens ("Smith-Jones") and apostrophes ("O'Neill", but not the
@@ -779,7 +780,8 @@ const ORGANISATION_WORDS: &str = "\
     Wards Clinic Clinics Pharmacy Practice Centre Center Unit Department Team University \
     Community Health Healthcare Care Medical Foundation Partnership Network Board Hub Hospice \
     Home House Lodge Court Hall Road Street Lane Avenue School College Church Chapel Office \
-    Authority Association Society Charity Station Infirmary Institute Library Park Estate";
+    Authority Association Society Charity Station Infirmary Institute Library Park Estate \
+    Healthwatch";
 
 const MONTHS: &str = "\
     January February March April May June July August September October November December";
@@ -1332,6 +1334,8 @@ mod tests {
             &[Name],
         ),
         ("My Mum Joan", "My Mum [name removed]", &[Name]),
+        ("my partner Dave", "my partner [name removed]", &[Name]),
+        ("their partner Sam", "their partner [name removed]", &[Name]),
         ("her name is Sue", "her name is [name removed]", &[Name]),
         ("known as Jim", "known as [name removed]", &[Name]),
         (
@@ -1502,6 +1506,8 @@ mod tests {
         "my GP Surgery",
         "her baby NHS number was on the letter",
         "Mr and Mrs were printed on the form",
+        "working with our partner Age UK and the Healthwatch Staffordshire team",
+        "thanks to our friends Healthwatch Stoke-on-Trent",
         "Dr",
         "I saw the Dr. Then we left.",
         "I told my son\nWaiting times were long.",
