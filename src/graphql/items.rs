@@ -95,6 +95,7 @@ pub enum IdentifierKind {
     Email,
     Postcode,
     DateOfBirth,
+    Name,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]

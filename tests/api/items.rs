@@ -453,6 +453,7 @@ async fn personal_identifiers_are_removed_before_the_item_is_stored() {
         "07700 900123",
         "jo@example.org",
         "ST16 3SA",
+        "Mrs X",
     ] {
         assert!(!stored.contains(gone), "{gone} was kept: {stored}");
     }
@@ -462,6 +463,7 @@ async fn personal_identifiers_are_removed_before_the_item_is_stored() {
         "[phone number removed]",
         "[email address removed]",
         "[postcode removed]",
+        "Mrs [name removed]",
     ] {
         assert!(stored.contains(marker), "{marker} missing: {stored}");
     }
@@ -492,7 +494,8 @@ async fn personal_identifiers_are_removed_before_the_item_is_stored() {
             ("PHONE_NUMBER".into(), 2),
             ("EMAIL".into(), 1),
             ("POSTCODE".into(), 1),
-            ("DATE_OF_BIRTH".into(), 1)
+            ("DATE_OF_BIRTH".into(), 1),
+            ("NAME".into(), 1)
         ]
     );
     assert!(raised["notice"].as_str().unwrap().contains("NHS number"));
