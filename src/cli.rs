@@ -56,6 +56,16 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Set up an area: a Patients' Council, everything under it its own (an ICB).
+    Area {
+        #[command(subcommand)]
+        action: AreaAction,
+    },
+    /// Give someone the administrator role in an area, and print a token for them.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +89,30 @@ pub enum MigrateAction {
 pub enum SeedWhat {
     /// The demo pyramid of the reference area; prints one `role<TAB>token` line per role.
     Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AreaAction {
+    /// Create an area's Patients' Council and print its id.
+    Create {
+        /// The council's name, such as "Staffordshire Patients' Council".
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminAction {
+    /// Make a person (new, or known by e-mail) an administrator of an area and print a token
+    /// for them (shown once).
+    Add {
+        /// The area's council, by name or number.
+        #[arg(long)]
+        area: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -234,6 +268,67 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
+            Ok(())
+        }
+        Command::Area {
+            action: AreaAction::Create { name },
+        } => {
+            let db = database(&settings).await?;
+            startup::migrate(&db).await?;
+            let council = services::groups::create(
+                &db,
+                &Actor::System,
+                services::groups::NewGroup {
+                    kind: crate::domain::group::GroupKind::Council,
+                    name,
+                    parent_id: None,
+                    practice_code: None,
+                },
+            )
+            .await
+            .map_err(cli_error)?;
+            eprintln!(
+                "Area {} created. Next: pyramid admin add --area {} --name ... --email ...",
+                council.name.as_str(),
+                council.id
+            );
+            println!("{}", council.id);
+            Ok(())
+        }
+        Command::Admin {
+            action: AdminAction::Add { area, name, email },
+        } => {
+            let db = database(&settings).await?;
+            startup::migrate(&db).await?;
+            let area = match area.trim().parse::<i64>() {
+                Ok(id) => services::groups::get(&db, crate::domain::GroupId(id)).await,
+                Err(_) => services::groups::find(&db, &area).await,
+            }
+            .map_err(cli_error)?;
+            let member = services::members::find_or_create(&db, &Actor::System, &name, &email)
+                .await
+                .map_err(cli_error)?;
+            match services::members::grant_area_role(
+                &db,
+                &Actor::System,
+                member.id,
+                area.id,
+                crate::domain::authz::OrgRole::Administrator,
+            )
+            .await
+            {
+                Ok(_) | Err(AppError::Conflict(_)) => {}
+                Err(error) => return Err(cli_error(error)),
+            }
+            let issued = services::tokens::create(&db, &Actor::System, member.id, "administrator")
+                .await
+                .map_err(cli_error)?;
+            eprintln!(
+                "{} administers {}. Their token (shown once; keep it safe):",
+                member.name.as_str(),
+                area.name.as_str()
+            );
+            println!("{}", issued.secret);
             Ok(())
         }
         Command::Token { action } => {

@@ -15,6 +15,8 @@ pub enum AppError {
     Unauthenticated,
     /// A token was given but is unknown or revoked.
     InvalidToken,
+    /// The token a live subscription signed in with was revoked while it was open.
+    TokenRevoked,
     Forbidden(String),
     NotFound(String),
     BadUserInput {
@@ -31,7 +33,9 @@ impl AppError {
     /// The stable code clients can match on.
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Unauthenticated | AppError::InvalidToken => "UNAUTHENTICATED",
+            AppError::Unauthenticated | AppError::InvalidToken | AppError::TokenRevoked => {
+                "UNAUTHENTICATED"
+            }
             AppError::Forbidden(_) => "FORBIDDEN",
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::BadUserInput { .. } => "BAD_USER_INPUT",
@@ -44,7 +48,10 @@ impl AppError {
     pub fn message(&self) -> String {
         match self {
             AppError::Unauthenticated => {
-                "You need to sign in with an API token to do this.".to_owned()
+                "Sign in first: send your API token in the Authorization header as `Bearer pyr_…` (in GraphiQL, in the Headers pane). Your group's secretary or your area's administrator can give you one.".to_owned()
+            }
+            AppError::TokenRevoked => {
+                "Your API token was revoked, so this live feed has ended. Sign in again with a current token.".to_owned()
             }
             AppError::InvalidToken => {
                 "Your API token was not recognised: it may have been revoked or mistyped. Ask your administrator for a new one.".to_owned()

@@ -10,9 +10,11 @@ use futures_util::Stream;
 use sea_orm::DatabaseConnection;
 
 use crate::domain::GroupId;
-use crate::domain::authz::Actor;
+use crate::domain::authz::{self, Actor};
 use crate::domain::item::ItemEvent;
+use crate::error::{AppError, AppResult};
 use crate::services::items;
+use crate::services::tokens::{self, Credential};
 
 /// How often a subscriber looks for new events, and how long it waits for an id that was
 /// handed out but not yet committed (PostgreSQL can commit ids out of order) before deciding
@@ -66,62 +68,106 @@ impl Position {
     }
 }
 
+/// Who follows a feed: the caller as they signed in, and the credential to check again, so
+/// that a revoked token or an ended membership takes effect on the next event.
+pub struct Follower {
+    pub actor: Actor,
+    pub credential: Option<Credential>,
+}
+
+impl Follower {
+    /// The caller as they are now; `InvalidToken` once their token was revoked.
+    async fn now(&self, db: &DatabaseConnection) -> AppResult<Actor> {
+        match &self.credential {
+            Some(credential) => tokens::authenticate_credential(db, credential).await,
+            None => Ok(self.actor.clone()),
+        }
+    }
+}
+
 impl EventFeed {
-    /// Events committed from now on that `actor` may see; with `group`, only those of items
-    /// at, from or through that group.
+    /// Events committed from now on that the follower may see at the time of each event;
+    /// with `group`, only those of items at, from or through that group. Ends with
+    /// `UNAUTHENTICATED` once the follower's token is revoked; refused at once without one.
     pub fn watch(
         &self,
         db: DatabaseConnection,
-        actor: Actor,
+        follower: Follower,
         group: Option<GroupId>,
-    ) -> impl Stream<Item = ItemEvent> + Send + 'static {
+    ) -> AppResult<impl Stream<Item = AppResult<ItemEvent>> + Send + 'static> {
+        authz::may_see_people(&follower.actor)?;
         let feed = self.clone();
-        let state = (db, actor, None::<Position>, Vec::<ItemEvent>::new());
-        futures_util::stream::unfold(state, move |(db, actor, mut position, mut ready)| {
-            let feed = feed.clone();
-            async move {
-                loop {
-                    if let Some(event) = ready.pop() {
-                        return Some((event, (db, actor, position, ready)));
-                    }
-                    let current = match position.as_mut() {
-                        Some(position) => position,
-                        None => match items::latest_event_id(&db).await {
-                            Ok(latest) => position.insert(Position {
-                                watermark: latest,
-                                seen: BTreeSet::new(),
-                                gap_since: None,
-                            }),
+        let state = (
+            db,
+            Some(follower),
+            None::<Position>,
+            Vec::<ItemEvent>::new(),
+            0u32,
+        );
+        Ok(futures_util::stream::unfold(
+            state,
+            move |(db, follower, mut position, mut ready, mut idle)| {
+                let feed = feed.clone();
+                async move {
+                    let follower = follower?;
+                    loop {
+                        if let Some(event) = ready.pop() {
+                            return Some((Ok(event), (db, Some(follower), position, ready, idle)));
+                        }
+                        let current = match position.as_mut() {
+                            Some(position) => position,
+                            None => match items::latest_event_id(&db).await {
+                                Ok(latest) => position.insert(Position {
+                                    watermark: latest,
+                                    seen: BTreeSet::new(),
+                                    gap_since: None,
+                                }),
+                                Err(_) => {
+                                    tokio::time::sleep(feed.interval).await;
+                                    continue;
+                                }
+                            },
+                        };
+                        tokio::time::sleep(feed.interval).await;
+                        let events = match items::events_after(&db, current.watermark, 200).await {
+                            Ok(events) => events,
                             Err(_) => {
-                                tokio::time::sleep(feed.interval).await;
                                 continue;
                             }
-                        },
-                    };
-                    tokio::time::sleep(feed.interval).await;
-                    let events = match items::events_after(&db, current.watermark, 200).await {
-                        Ok(events) => events,
-                        Err(_) => {
+                        };
+                        let mut fresh = Vec::new();
+                        for event in events {
+                            if current.accept(event.id.0) {
+                                fresh.push(event);
+                            }
+                        }
+                        current.settle(Instant::now(), feed.gap_patience);
+                        idle += 1;
+                        // Check the caller again before showing anything, and now and then while
+                        // nothing happens, so a revoked token ends the feed promptly.
+                        if fresh.is_empty() && idle % 8 != 0 {
                             continue;
                         }
-                    };
-                    let mut fresh = Vec::new();
-                    for event in events {
-                        if current.accept(event.id.0) {
-                            fresh.push(event);
+                        idle = 0;
+                        let actor = match follower.now(&db).await {
+                            Ok(actor) => actor,
+                            Err(AppError::InvalidToken) => {
+                                let ended = AppError::TokenRevoked;
+                                return Some((Err(ended), (db, None, position, ready, idle)));
+                            }
+                            Err(_) => continue,
+                        };
+                        for event in fresh {
+                            if shown(&db, &actor, &event, group).await {
+                                ready.push(event);
+                            }
                         }
+                        // `ready` is popped from the end: oldest last in, so reverse.
+                        ready.reverse();
                     }
-                    current.settle(Instant::now(), feed.gap_patience);
-                    for event in fresh {
-                        if shown(&db, &actor, &event, group).await {
-                            ready.push(event);
-                        }
-                    }
-                    // `ready` is popped from the end: oldest last in, so reverse.
-                    ready.reverse();
                 }
-            }
-        })
+            },
+        ))
     }
 }
 

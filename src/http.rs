@@ -2,7 +2,9 @@
 
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
 use async_graphql::{ErrorExtensionValues, ServerError};
-use async_graphql_poem::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use std::sync::Arc;
+
+use async_graphql_poem::{GraphQLProtocol, GraphQLRequest, GraphQLResponse};
 use poem::http::{HeaderMap, StatusCode, header};
 use poem::web::websocket::WebSocket;
 use poem::web::{Data, Html, Path, Query, Redirect};
@@ -13,7 +15,8 @@ use crate::domain::authz::Actor;
 use crate::domain::newsletter::PageFormat;
 use crate::error::AppError;
 use crate::graphql::RequestContext;
-use crate::services;
+use crate::services::tokens::Credential;
+use crate::services::{self, tokens};
 
 pub fn routes(state: AppState) -> impl Endpoint {
     let metrics = state.metrics.clone();
@@ -37,7 +40,8 @@ fn index() -> Redirect {
 
 /// GraphiQL for a browser; GraphQL subscriptions for a WebSocket client (graphql-ws or the
 /// older subscriptions-transport-ws protocol). A WebSocket client signs in by sending
-/// `{"Authorization": "Bearer <token>"}` as its connection_init payload.
+/// `{"Authorization": "Bearer <token>"}` as its connection_init payload; a bad token is
+/// refused there, and a socket whose token is revoked later is closed with code 4403.
 #[handler]
 fn graphiql_or_subscription(
     Data(state): Data<&AppState>,
@@ -56,27 +60,88 @@ fn graphiql_or_subscription(
     let db = state.db.clone();
     websocket
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            GraphQLWebSocket::new(stream, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    let header = payload
-                        .get("Authorization")
-                        .or_else(|| payload.get("authorization"))
-                        .and_then(|v| v.as_str());
-                    let actor = match header {
-                        None => Actor::Anonymous,
-                        Some(value) => {
-                            let token = bearer(value).ok_or(AppError::InvalidToken)?;
-                            services::tokens::authenticate(&db, token).await?
-                        }
-                    };
-                    let mut data = async_graphql::Data::default();
-                    data.insert(RequestContext::new(db, actor));
-                    Ok(data)
-                })
-                .serve()
-        })
+        .on_upgrade(move |stream| serve_subscriptions(stream, schema, db, protocol))
         .into_response()
+}
+
+/// How often an open socket checks that its token still stands.
+const REVOCATION_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs the GraphQL WebSocket protocol over one socket (as async-graphql-poem's
+/// `GraphQLWebSocket` does), and closes the socket when the token it signed in with is
+/// revoked.
+async fn serve_subscriptions(
+    socket: poem::web::websocket::WebSocketStream,
+    schema: crate::graphql::AppSchema,
+    db: sea_orm::DatabaseConnection,
+    protocol: GraphQLProtocol,
+) {
+    use futures_util::{SinkExt, StreamExt, future};
+    use poem::web::websocket::Message;
+
+    let signed_in: Arc<std::sync::OnceLock<Credential>> = Arc::default();
+    let credential = signed_in.clone();
+    let init_db = db.clone();
+    let (mut sink, incoming) = socket.split();
+    let incoming = incoming
+        .take_while(|message| future::ready(message.is_ok()))
+        .filter_map(|message| {
+            future::ready(
+                message
+                    .ok()
+                    .filter(|m| m.is_text() || m.is_binary())
+                    .map(Message::into_bytes),
+            )
+        });
+    let outgoing = async_graphql::http::WebSocket::new(schema, incoming, protocol.0)
+        .on_connection_init(move |payload| async move {
+            let header = payload
+                .get("Authorization")
+                .or_else(|| payload.get("authorization"))
+                .and_then(|v| v.as_str());
+            let (actor, token) = match header {
+                None => (Actor::Anonymous, None),
+                Some(value) => {
+                    let token = bearer(value)
+                        .ok_or(AppError::InvalidToken)
+                        .and_then(tokens::credential)?;
+                    let actor = tokens::authenticate_credential(&init_db, &token).await?;
+                    let _ = credential.set(token.clone());
+                    (actor, Some(token))
+                }
+            };
+            let mut data = async_graphql::Data::default();
+            data.insert(RequestContext::new(init_db, actor, token));
+            Ok(data)
+        })
+        .map(|message| match message {
+            async_graphql::http::WsMessage::Text(text) => Message::text(text),
+            async_graphql::http::WsMessage::Close(code, reason) => {
+                Message::close_with(code, reason)
+            }
+        });
+    futures_util::pin_mut!(outgoing);
+    let mut check = tokio::time::interval(REVOCATION_CHECK);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            message = outgoing.next() => {
+                let Some(message) = message else { break };
+                if sink.send(message).await.is_err() {
+                    break;
+                }
+            }
+            _ = check.tick() => {
+                let Some(token) = signed_in.get() else { continue };
+                if let Err(AppError::InvalidToken) = tokens::authenticate_credential(&db, token).await {
+                    let _ = sink
+                        .send(Message::close_with(4403u16, "Your API token was revoked: sign in again."))
+                        .await;
+                    break;
+                }
+            }
+        }
+    }
 }
 
 fn bearer(value: &str) -> Option<&str> {
@@ -86,17 +151,23 @@ fn bearer(value: &str) -> Option<&str> {
         .map(str::trim)
 }
 
-/// The caller named by the `Authorization: Bearer <token>` header; anonymous without one.
-async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Actor, AppError> {
+/// The caller named by the `Authorization: Bearer <token>` header, with the token's
+/// credential; anonymous without one.
+async fn caller(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(Actor, Option<Credential>), AppError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(Actor::Anonymous);
+        return Ok((Actor::Anonymous, None));
     };
     let token = value
         .to_str()
         .ok()
         .and_then(bearer)
-        .ok_or(AppError::InvalidToken)?;
-    services::tokens::authenticate(&state.db, token).await
+        .ok_or(AppError::InvalidToken)
+        .and_then(tokens::credential)?;
+    let actor = tokens::authenticate_credential(&state.db, &token).await?;
+    Ok((actor, Some(token)))
 }
 
 #[handler]
@@ -106,8 +177,8 @@ async fn graphql(
     request: GraphQLRequest,
 ) -> GraphQLResponse {
     let mut response = match caller(state, headers).await {
-        Ok(actor) => {
-            let context = RequestContext::new(state.db.clone(), actor);
+        Ok((actor, credential)) => {
+            let context = RequestContext::new(state.db.clone(), actor, credential);
             state.schema.execute(request.0.data(context)).await
         }
         Err(error) => {
@@ -182,7 +253,9 @@ async fn newsletter_page(
     let Some((number, format)) = PageFormat::parse(&id, query.format.as_deref()) else {
         return missing();
     };
-    let actor = caller(state, headers).await.unwrap_or(Actor::Anonymous);
+    let actor = caller(state, headers)
+        .await
+        .map_or(Actor::Anonymous, |(actor, _)| actor);
     let newsletter = match services::newsletters::get(&state.db, &actor, number).await {
         Ok(newsletter) => newsletter,
         Err(AppError::NotFound(_)) => return missing(),

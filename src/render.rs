@@ -245,6 +245,7 @@ mod tests {
                     item_id: None,
                     heading: "Call-backs".into(),
                     body: "You said it was slow. We did: more staff.".into(),
+                    review: Default::default(),
                 },
                 Entry {
                     id: Some(crate::domain::NewsletterEntryId(2)),
@@ -252,6 +253,7 @@ mod tests {
                     item_id: None,
                     heading: "Parking".into(),
                     body: "No change.".into(),
+                    review: Default::default(),
                 },
                 Entry {
                     id: Some(crate::domain::NewsletterEntryId(3)),
@@ -259,6 +261,7 @@ mod tests {
                     item_id: None,
                     heading: "Consultation".into(),
                     body: "Have your say by 31 January.".into(),
+                    review: Default::default(),
                 },
             ],
         }

@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Utc};
+use pyramid::domain::RedactedText;
 use pyramid::domain::item::{self as domain, EventKind, Status};
 use pyramid::entities::{item, item_event, item_group};
 use rand::rngs::SmallRng;
@@ -50,6 +51,11 @@ pub async fn load(
         providers,
     } = pyramid;
     let mut rng = SmallRng::seed_from_u64(20_261_122);
+    // The texts are redacted once, as the items service would redact each.
+    let titles: Vec<RedactedText> = TITLES.iter().map(|t| RedactedText::scrub(t)).collect();
+    let bodies: Vec<RedactedText> = BODIES.iter().map(|b| RedactedText::scrub(b)).collect();
+    let taken_up = RedactedText::scrub("Taken up at the quarterly meeting.");
+    let answered = RedactedText::scrub("The provider has added evening call-back clinicians.");
     let span = chrono::Duration::days(5 * 365).num_seconds();
     let start = now - chrono::Duration::seconds(span);
     let began = Instant::now();
@@ -96,10 +102,8 @@ pub async fn load(
                     from_group_id: Set(step.from_tier.map(|t| tiers[t])),
                     group_id: Set(tiers[step.tier]),
                     note: Set(match step.kind {
-                        EventKind::Escalated => Some("Taken up at the quarterly meeting.".into()),
-                        EventKind::Responded => {
-                            Some("The provider has added evening call-back clinicians.".into())
-                        }
+                        EventKind::Escalated => Some(taken_up.clone()),
+                        EventKind::Responded => Some(answered.clone()),
                         _ => None,
                     }),
                     outcome: Set(
@@ -107,11 +111,18 @@ pub async fn load(
                     ),
                     meeting_id: Set(None),
                 });
-                if deepest.is_none_or(|d| step.tier > d) {
-                    deepest = Some(step.tier);
+                // A safety concern reaches every tier above its PPG when it is raised.
+                let reaches = if step.kind == EventKind::SafetyReferred {
+                    2
+                } else {
+                    step.tier
+                };
+                while deepest.is_none_or(|d| reaches > d) {
+                    let tier = deepest.map_or(0, |d| d + 1);
+                    deepest = Some(tier);
                     reached.push(item_group::ActiveModel {
                         item_id: Set(id),
-                        group_id: Set(tiers[step.tier]),
+                        group_id: Set(tiers[tier]),
                         reached_at: Set(at),
                     });
                 }
@@ -138,8 +149,8 @@ pub async fn load(
                 id: Set(id),
                 reference: Set(domain::reference(created.year(), id)),
                 kind: Set(kind.to_owned()),
-                title: Set(TITLES[rng.random_range(0..TITLES.len())].to_owned()),
-                body: Set(BODIES[rng.random_range(0..BODIES.len())].to_owned()),
+                title: Set(titles[rng.random_range(0..titles.len())].clone()),
+                body: Set(bodies[rng.random_range(0..bodies.len())].clone()),
                 provider_id: Set((rng.random_range(0..10) != 0)
                     .then(|| providers[rng.random_range(0..providers.len())])),
                 provider_name: Set(None),
@@ -163,6 +174,9 @@ pub async fn load(
                 responded_at: Set(responded_at),
                 created_at: Set(created),
                 updated_at: Set(at),
+                area_id: Set(Some(tiers[2])),
+                share_name: Set(false),
+                submission_hash: Set(None),
             });
         }
         // Keep each statement under SQLite's 32,766 bound parameters.

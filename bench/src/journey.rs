@@ -138,7 +138,7 @@ impl Journey {
 #[cfg(test)]
 mod tests {
     use pyramid::domain::authz;
-    use pyramid::domain::authz::{Actor, Principal, Seat};
+    use pyramid::domain::authz::{Actor, AreaRole, OrgRole, Principal, Seat};
     use pyramid::domain::group::GroupKind;
     use pyramid::domain::item::{Destination, Move, plan_move};
     use pyramid::domain::member::Role;
@@ -167,6 +167,9 @@ mod tests {
         }
     }
 
+    /// The area the test's groups are in (its council is group 3).
+    const AREA: GroupId = GroupId(3);
+
     /// The kind of group holding an item at each tier.
     const KINDS: [GroupKind; 3] = [GroupKind::Ppg, GroupKind::District, GroupKind::Council];
 
@@ -176,8 +179,14 @@ mod tests {
         let referred = status == Status::Referred;
         Actor::Member(Principal {
             member_id: MemberId(1),
-            administrator: false,
-            commissioner: referred,
+            area_roles: if referred {
+                vec![AreaRole {
+                    area: AREA,
+                    role: OrgRole::Commissioner,
+                }]
+            } else {
+                Vec::new()
+            },
             seats: if referred {
                 Vec::new()
             } else {
@@ -233,8 +242,14 @@ mod tests {
                 }
                 let group = GroupId(holder_tier as i64 + 1);
                 let actor = mover(from, group);
-                let plan = plan_move(&actor, authz::standing(&actor, group), from, holder, action)
-                    .unwrap_or_else(|refused| panic!("{at}: plan_move refuses: {refused:?}"));
+                let plan = plan_move(
+                    &actor,
+                    authz::standing(&actor, group, AREA),
+                    from,
+                    holder,
+                    action,
+                )
+                .unwrap_or_else(|refused| panic!("{at}: plan_move refuses: {refused:?}"));
                 assert_eq!(plan.to_status, step.to, "{at}");
                 match (action, plan.destination) {
                     (Move::Escalate, Destination::Parent(_)) => {

@@ -2,10 +2,11 @@
 //! commissioner and district secretary whose tokens the queries use, and the providers.
 
 use chrono::{DateTime, Utc};
+use pyramid::domain::authz::OrgRole;
 use pyramid::domain::group::GroupKind;
 use pyramid::domain::member::Role;
 use pyramid::domain::provider::ProviderKind;
-use pyramid::entities::{group, member, membership, provider};
+use pyramid::entities::{area_role, group, member, membership, provider};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::ConnectionTrait;
 
@@ -57,34 +58,38 @@ pub async fn load(
     let ppgs: Vec<i64> = (0..shape.ppgs).map(|n| next.group + n as i64).collect();
     let mut groups = Vec::new();
     for (n, id) in councils.iter().enumerate() {
-        groups.push(group_row(
-            *id,
-            GroupKind::Council,
-            format!("Bench Council {}", n + 1),
-            None,
-            None,
-            now,
-        ));
+        let row = GroupRow {
+            id: *id,
+            kind: GroupKind::Council,
+            name: format!("Bench Council {}", n + 1),
+            parent: None,
+            practice_code: None,
+            area: *id,
+        };
+        groups.push(group_row(row, now));
     }
+    let area_of_district = |n: usize| councils[n % councils.len()];
     for (n, id) in districts.iter().enumerate() {
-        groups.push(group_row(
-            *id,
-            GroupKind::District,
-            format!("Bench District {}", n + 1),
-            Some(councils[n % councils.len()]),
-            None,
-            now,
-        ));
+        let row = GroupRow {
+            id: *id,
+            kind: GroupKind::District,
+            name: format!("Bench District {}", n + 1),
+            parent: Some(area_of_district(n)),
+            practice_code: None,
+            area: area_of_district(n),
+        };
+        groups.push(group_row(row, now));
     }
     for (n, id) in ppgs.iter().enumerate() {
-        groups.push(group_row(
-            *id,
-            GroupKind::Ppg,
-            format!("Bench PPG {}", n + 1),
-            Some(districts[n % districts.len()]),
-            Some(format!("B{:05}", n + 1)),
-            now,
-        ));
+        let row = GroupRow {
+            id: *id,
+            kind: GroupKind::Ppg,
+            name: format!("Bench PPG {}", n + 1),
+            parent: Some(districts[n % districts.len()]),
+            practice_code: Some(format!("B{:05}", n + 1)),
+            area: area_of_district(n % districts.len()),
+        };
+        groups.push(group_row(row, now));
     }
     insert_all(txn, groups, 2_000).await?;
 
@@ -99,7 +104,6 @@ pub async fn load(
             *id,
             format!("Bench Member {}", n + 1),
             format!("member-{}@bench.example.org", n + 1),
-            false,
             now,
         ));
         memberships.push(membership_row(*id, ppgs[n], Role::Member, now));
@@ -108,14 +112,12 @@ pub async fn load(
         commissioner,
         "Bench Commissioner".to_owned(),
         COMMISSIONER_EMAIL.to_owned(),
-        true,
         now,
     ));
     members.push(member_row(
         secretary,
         "Bench District Secretary".to_owned(),
         SECRETARY_EMAIL.to_owned(),
-        false,
         now,
     ));
     memberships.push(membership_row(
@@ -126,6 +128,17 @@ pub async fn load(
     ));
     insert_all(txn, members, 2_000).await?;
     insert_all(txn, memberships, 2_000).await?;
+    // The commissioner is in the quality team of the first area, whose dashboard is measured.
+    let role = area_role::ActiveModel {
+        id: NotSet,
+        member_id: Set(commissioner),
+        area_id: Set(councils[0]),
+        role: Set(OrgRole::Commissioner.as_str().to_owned()),
+        since: Set(now),
+        until: Set(None),
+        granted_by: Set(None),
+    };
+    insert_all(txn, vec![role], 1).await?;
 
     let providers: Vec<i64> = (0..PROVIDERS.len())
         .map(|n| next.provider + n as i64)
@@ -153,38 +166,34 @@ pub async fn load(
     })
 }
 
-fn group_row(
+/// A group row in `area` (its council).
+struct GroupRow {
     id: i64,
     kind: GroupKind,
     name: String,
     parent: Option<i64>,
     practice_code: Option<String>,
-    now: DateTime<Utc>,
-) -> group::ActiveModel {
+    area: i64,
+}
+
+fn group_row(row: GroupRow, now: DateTime<Utc>) -> group::ActiveModel {
     group::ActiveModel {
-        id: Set(id),
-        kind: Set(kind.as_str().to_owned()),
-        name: Set(name),
-        parent_id: Set(parent),
-        practice_code: Set(practice_code),
+        id: Set(row.id),
+        kind: Set(row.kind.as_str().to_owned()),
+        name: Set(row.name),
+        parent_id: Set(row.parent),
+        practice_code: Set(row.practice_code),
+        area_id: Set(Some(row.area)),
         created_at: Set(now),
         updated_at: Set(now),
     }
 }
 
-fn member_row(
-    id: i64,
-    name: String,
-    email: String,
-    commissioner: bool,
-    now: DateTime<Utc>,
-) -> member::ActiveModel {
+fn member_row(id: i64, name: String, email: String, now: DateTime<Utc>) -> member::ActiveModel {
     member::ActiveModel {
         id: Set(id),
         name: Set(name),
         email: Set(Some(email)),
-        administrator: Set(false),
-        commissioner: Set(commissioner),
         created_at: Set(now),
     }
 }

@@ -8,6 +8,7 @@ mod m20261122_000002_providers_tokens_audit;
 mod m20261122_000003_items;
 mod m20261122_000004_newsletters_chat;
 mod m20261122_000005_dashboard_index;
+mod m20261201_000006_areas_and_trust;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_items::Migration),
             Box::new(m20261122_000004_newsletters_chat::Migration),
             Box::new(m20261122_000005_dashboard_index::Migration),
+            Box::new(m20261201_000006_areas_and_trust::Migration),
         ]
     }
 }

@@ -139,6 +139,7 @@ impl Courier for DiscordCourier {
             let channel = self.channel(&parcel.destination).await?;
             let message = CreateMessage::new()
                 .content(super::fit(text))
+                .allowed_mentions(super::no_pings())
                 .nonce(Nonce::String(parcel.nonce()))
                 .enforce_nonce(true);
             channel

@@ -13,10 +13,10 @@ use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 use serenity::all::{
     Client, ClientBuilder, Command, CommandDataOption, CommandDataOptionValue, CommandInteraction,
-    CommandOptionType, CommandType, Context, CreateCommand, CreateCommandOption,
-    CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GatewayIntents,
-    GuildId, Http, HttpBuilder, Interaction, ModalInteraction, Permissions, Ready, ResolvedTarget,
-    ShardManager,
+    CommandOptionType, CommandType, Context, CreateAllowedMentions, CreateCommand,
+    CreateCommandOption, CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler,
+    GatewayIntents, GuildId, Http, HttpBuilder, Interaction, ModalInteraction, Permissions, Ready,
+    ResolvedTarget, ShardManager,
 };
 use tokio::task::JoinHandle;
 
@@ -118,6 +118,11 @@ pub fn commands() -> Vec<CreateCommand> {
                 "safety",
                 "Could a patient be at risk? It then goes straight to the quality team",
             ))
+            .add_option(CreateCommandOption::new(
+                CommandOptionType::Boolean,
+                "share_my_name",
+                "May your name travel with it beyond your PPG's officers? (Default: no)",
+            ))
             .add_option(choice(
                 "kind",
                 "What sort of report",
@@ -203,10 +208,17 @@ fn fit(text: String) -> String {
     }
 }
 
+/// Mentions in what the bot says render as text and ping nobody: an item titled
+/// "@everyone ..." must not wake the whole server.
+pub(crate) fn no_pings() -> CreateAllowedMentions {
+    CreateAllowedMentions::new()
+}
+
 fn private(text: String) -> CreateInteractionResponse {
     CreateInteractionResponse::Message(
         CreateInteractionResponseMessage::new()
             .content(fit(text))
+            .allowed_mentions(no_pings())
             .ephemeral(true),
     )
 }
@@ -286,6 +298,7 @@ impl Handler {
                 sentiment: None,
                 safety: None,
                 source: InformationSource::HeardFromAnotherPatient,
+                share_name: false,
             };
             return command
                 .create_response(
@@ -314,6 +327,10 @@ impl Handler {
                     source: string_option(options, "source")
                         .and_then(|s| InformationSource::from_db(&s))
                         .unwrap_or(InformationSource::OwnExperience),
+                    share_name: matches!(
+                        option(options, "share_my_name"),
+                        Some(CommandDataOptionValue::Boolean(true))
+                    ),
                 };
                 return command
                     .create_response(
@@ -505,6 +522,7 @@ impl Handler {
             // Discord may deliver the same submission twice: it is one item.
             idempotency_key: Some(format!("discord:{interaction}")),
             channel: Channel::Discord,
+            share_name: choices.share_name,
         };
         let raised = items::raise(&self.db, actor, raise).await?;
         let group_name = services::groups::get(&self.db, raised.item.origin_group_id)

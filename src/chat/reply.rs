@@ -268,6 +268,8 @@ mod tests {
             raised_as_complaint: false,
             safety_concern: safety,
             origin_group_id: GroupId(3),
+            area_id: GroupId(1),
+            share_name: false,
             current_group_id: GroupId(2),
             status: if safety {
                 Status::Referred
@@ -370,7 +372,7 @@ mod tests {
             event,
             status: Status::Responded,
             group_id: crate::domain::GroupId(3),
-            answer: answer.map(str::to_owned),
+            answer: answer.map(Into::into),
             outcome,
         };
         let payload = update(

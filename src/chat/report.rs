@@ -28,16 +28,19 @@ pub struct Choices {
     pub sentiment: Option<Sentiment>,
     pub safety: Option<bool>,
     pub source: InformationSource,
+    /// The member agreed that their name may travel with the report.
+    pub share_name: bool,
 }
 
 impl Choices {
     pub fn to_custom_id(self) -> String {
         format!(
-            "report|{}|{}|{}|{}",
+            "report|{}|{}|{}|{}|{}",
             self.kind.as_str(),
             self.sentiment.map_or("", |s| s.as_str()),
             self.safety.map_or("", |s| if s { "Y" } else { "N" }),
-            self.source.as_str()
+            self.source.as_str(),
+            if self.share_name { "S" } else { "" }
         )
     }
 
@@ -57,11 +60,14 @@ impl Choices {
             _ => Some(false),
         };
         let source = InformationSource::from_db(parts.next()?)?;
+        // Forms opened before sharing a name was asked about have no sixth part.
+        let share_name = parts.next() == Some("S");
         Some(Self {
             kind,
             sentiment,
             safety,
             source,
+            share_name,
         })
     }
 }
@@ -222,6 +228,7 @@ mod tests {
             sentiment: Some(Sentiment::Mixed),
             safety: Some(true),
             source: InformationSource::FamilyOrCarer,
+            share_name: true,
         };
         assert_eq!(
             Choices::from_custom_id(&choices.to_custom_id()),
@@ -233,6 +240,14 @@ mod tests {
             ..choices
         };
         assert_eq!(Choices::from_custom_id(&open.to_custom_id()), Some(open));
+        // A form opened before sharing a name was asked about does not share it.
+        assert_eq!(
+            Choices::from_custom_id("report|CONCERN|MIXED|Y|FAMILY_OR_CARER"),
+            Some(Choices {
+                share_name: false,
+                ..choices
+            })
+        );
         assert!(choices.to_custom_id().len() <= 100, "Discord's limit");
         assert_eq!(Choices::from_custom_id("something|else"), None);
     }
@@ -244,6 +259,7 @@ mod tests {
             sentiment: None,
             safety: None,
             source: InformationSource::Other,
+            share_name: false,
         };
         let answers = |sentiment: &'static str, safety: &'static str| {
             move |id: &str| match id {

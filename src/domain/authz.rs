@@ -1,5 +1,10 @@
 //! Who may do what. Every permission decision in Pyramid is one of these functions, called
 //! from the service layer with what it has loaded about the caller and the target.
+//!
+//! England has 42 areas (ICBs), each its own data controller: a council and everything under
+//! it is an area. Organisation roles are held in an area: an area's administrators set up its
+//! structure (they do not read or move items), and its commissioners see all of its items and
+//! answer those referred to them. Nothing of one area is visible through a role in another.
 
 use super::member::Role;
 use super::{GroupId, MemberId};
@@ -7,22 +12,23 @@ use super::{GroupId, MemberId};
 /// Whoever is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    /// No token: may see the public structure (group names and the hierarchy) only.
+    /// No token: may see the public structure (group names and the hierarchy), the
+    /// providers register and published newsletters only.
     Anonymous,
     /// A member, identified by an API token or a linked chat account.
     Member(Principal),
-    /// The operator at the command line (`pyramid seed`, `pyramid token create`).
+    /// The operator at the command line (`pyramid seed`, `pyramid area create`).
     System,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub member_id: MemberId,
-    pub administrator: bool,
-    pub commissioner: bool,
     /// The member's current memberships, loaded with the member when they authenticate, so
     /// that permission decisions in one request need no further look-ups.
     pub seats: Vec<Seat>,
+    /// The organisation roles the member holds now, each in one area.
+    pub area_roles: Vec<AreaRole>,
 }
 
 /// A current membership: a role in a group, and for a representative the group represented.
@@ -31,6 +37,24 @@ pub struct Seat {
     pub group: GroupId,
     pub role: Role,
     pub represents: Option<GroupId>,
+}
+
+stored_enum!(
+    /// A role held for a whole area rather than in one group.
+    OrgRole {
+        /// Sets up the area: its groups, members, nominations, chat channels.
+        Administrator = "ADMINISTRATOR",
+        /// Works in the commissioners' quality team: sees the area's items and answers those
+        /// referred to them.
+        Commissioner = "COMMISSIONER",
+    }
+);
+
+/// An organisation role held in an area (the area is its council's id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AreaRole {
+    pub area: GroupId,
+    pub role: OrgRole,
 }
 
 /// Why a request was refused.
@@ -58,6 +82,13 @@ impl Actor {
         }
     }
 
+    fn area_roles(&self) -> &[AreaRole] {
+        match self {
+            Actor::Member(p) => &p.area_roles,
+            _ => &[],
+        }
+    }
+
     /// The groups where the caller is a current officer (secretary or chair).
     pub fn officer_of(&self) -> Vec<GroupId> {
         self.seats()
@@ -67,25 +98,34 @@ impl Actor {
             .collect()
     }
 
-    pub fn is_commissioner(&self) -> bool {
-        matches!(self, Actor::Member(p) if p.commissioner)
+    fn holds(&self, role: OrgRole, area: GroupId) -> bool {
+        self.area_roles()
+            .iter()
+            .any(|r| r.role == role && r.area == area)
     }
 
-    pub(crate) fn is_administrator(&self) -> bool {
-        match self {
-            Actor::System => true,
-            Actor::Member(p) => p.administrator,
-            Actor::Anonymous => false,
-        }
+    /// The areas where the caller holds `role`.
+    pub fn areas_where(&self, role: OrgRole) -> Vec<GroupId> {
+        self.area_roles()
+            .iter()
+            .filter(|r| r.role == role)
+            .map(|r| r.area)
+            .collect()
     }
 
-    /// Sees everything: administrators, commissioners and the operator.
-    pub fn sees_everything(&self) -> bool {
-        match self {
-            Actor::System => true,
-            Actor::Member(p) => p.administrator || p.commissioner,
-            Actor::Anonymous => false,
-        }
+    /// Sets up this area's structure: its administrators, and the operator.
+    pub fn administers(&self, area: GroupId) -> bool {
+        matches!(self, Actor::System) || self.holds(OrgRole::Administrator, area)
+    }
+
+    /// In this area's quality team.
+    pub fn is_commissioner_of(&self, area: GroupId) -> bool {
+        self.holds(OrgRole::Commissioner, area)
+    }
+
+    /// An administrator of at least one area, or the operator.
+    pub fn is_any_administrator(&self) -> bool {
+        matches!(self, Actor::System) || !self.areas_where(OrgRole::Administrator).is_empty()
     }
 }
 
@@ -97,47 +137,77 @@ pub fn may_see_people(actor: &Actor) -> Result<(), Refusal> {
     }
 }
 
-/// A member's e-mail address is seen by the member and by administrators.
-pub fn may_see_email(actor: &Actor, member: MemberId) -> bool {
-    actor.is_administrator() || actor.member_id() == Some(member)
+/// A member's e-mail address is seen by the member, by the administrators of an area the
+/// member belongs to (`in_administered_area`: the member has a seat or role in an area the
+/// caller administers), and by the operator.
+pub fn may_see_email(actor: &Actor, member: MemberId, in_administered_area: bool) -> bool {
+    matches!(actor, Actor::System) || actor.member_id() == Some(member) || in_administered_area
 }
 
-/// Groups, providers and organisation-wide roles are set up by administrators only.
-pub fn may_manage_structure(actor: &Actor) -> Result<(), Refusal> {
+/// A new area (a Patients' Council) is set up by the operator at the command line
+/// (`pyramid area create`); the groups under a council, by the area's administrators.
+pub fn may_manage_structure(actor: &Actor, area: Option<GroupId>) -> Result<(), Refusal> {
+    match (actor, area) {
+        (Actor::Anonymous, _) => Err(Refusal::Unauthenticated),
+        (_, Some(area)) if actor.administers(area) => Ok(()),
+        (Actor::System, None) => Ok(()),
+        (_, None) => Err(Refusal::Forbidden(
+            "A new area (Patients' Council) is set up by the operator at the command line: pyramid area create.",
+        )),
+        (_, Some(_)) => Err(Refusal::Forbidden(
+            "Only an administrator of this area can change its groups.",
+        )),
+    }
+}
+
+/// The providers register is shared by every area: any area's administrators keep it.
+pub fn may_manage_providers(actor: &Actor) -> Result<(), Refusal> {
     match actor {
         Actor::Anonymous => Err(Refusal::Unauthenticated),
-        _ if actor.is_administrator() => Ok(()),
+        _ if actor.is_any_administrator() => Ok(()),
         _ => Err(Refusal::Forbidden(
-            "Only an administrator can change the groups, providers and organisation-wide roles.",
+            "Only an area's administrator can change the providers register.",
+        )),
+    }
+}
+
+/// Organisation roles in an area are given and taken away by its administrators.
+pub fn may_grant_area_roles(actor: &Actor, area: GroupId) -> Result<(), Refusal> {
+    match actor {
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        _ if actor.administers(area) => Ok(()),
+        _ => Err(Refusal::Forbidden(
+            "Only an administrator of this area can give or end its organisation roles.",
         )),
     }
 }
 
 /// Memberships (and nominations, which are memberships of the receiving group) of a group
-/// are managed by administrators and by the officers (secretary, chair) of that group or of
-/// any group above it: a district secretary manages the district and its PPGs.
+/// are managed by the administrators of its area and by the officers (secretary, chair) of
+/// that group or of any group above it: a district secretary manages the district and its
+/// PPGs.
 ///
-/// `officer_of` lists the groups where the caller is a current officer; `target_path` is the
-/// target group followed by its ancestors.
+/// `target_path` is the target group followed by its ancestors; `area` is its area.
 pub fn may_manage_memberships(
     actor: &Actor,
-    officer_of: &[GroupId],
     target_path: &[GroupId],
+    area: GroupId,
 ) -> Result<(), Refusal> {
+    let officer_of = actor.officer_of();
     match actor {
         Actor::Anonymous => Err(Refusal::Unauthenticated),
-        _ if actor.is_administrator() => Ok(()),
+        _ if actor.administers(area) => Ok(()),
         _ if target_path.iter().any(|g| officer_of.contains(g)) => Ok(()),
         _ => Err(Refusal::Forbidden(
-            "Only an administrator, or the secretary or chair of this group or a group above it, can change its members.",
+            "Only an administrator of this area, or the secretary or chair of this group or a group above it, can change its members.",
         )),
     }
 }
 
-/// Whether the caller runs a group's business (its meetings, its newsletters, its chat
-/// channel): its officers (secretary, chair) and administrators.
+/// Whether the caller runs a group's business (its meetings and newsletters): its officers
+/// (secretary, chair), and the operator.
 pub fn runs_group(actor: &Actor, group: GroupId) -> bool {
-    actor.is_administrator()
+    matches!(actor, Actor::System)
         || actor
             .seats()
             .iter()
@@ -153,11 +223,29 @@ pub fn may_run_group(actor: &Actor, group: GroupId, why: &'static str) -> Result
     }
 }
 
-/// A member manages their own API tokens; administrators manage anyone's.
-pub fn may_manage_tokens(actor: &Actor, owner: MemberId) -> Result<(), Refusal> {
+/// Who may link a chat channel to a group (or take a channel over from the group holding
+/// it): the group's officers and its area's administrators.
+pub fn may_link_channel(actor: &Actor, group: GroupId, area: GroupId) -> Result<(), Refusal> {
+    match actor {
+        _ if runs_group(actor, group) || actor.administers(area) => Ok(()),
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        _ => Err(Refusal::Forbidden(
+            "Only an administrator or the group's secretary or chair can link its chat channel.",
+        )),
+    }
+}
+
+/// A member manages their own API tokens; the administrators of an area the owner belongs
+/// to (`owner_areas`) may revoke them too.
+pub fn may_manage_tokens(
+    actor: &Actor,
+    owner: MemberId,
+    owner_areas: &[GroupId],
+) -> Result<(), Refusal> {
     match actor {
         Actor::Anonymous => Err(Refusal::Unauthenticated),
-        _ if actor.is_administrator() || actor.member_id() == Some(owner) => Ok(()),
+        _ if actor.member_id() == Some(owner) => Ok(()),
+        _ if owner_areas.iter().any(|a| actor.administers(*a)) => Ok(()),
         _ => Err(Refusal::Forbidden(
             "You can only manage your own API tokens.",
         )),
@@ -172,6 +260,8 @@ pub struct Standing {
     /// Represents the holding group on the tier above (a PPG's representative, a district's
     /// council representative).
     pub representative: bool,
+    /// In the quality team of the item's area.
+    pub commissioner: bool,
 }
 
 impl Standing {
@@ -180,11 +270,13 @@ impl Standing {
     pub const FOLLOWING_LEAD: Standing = Standing {
         officer: true,
         representative: true,
+        commissioner: true,
     };
 }
 
-/// What the caller is at `group`: an officer of it, or its representative on the tier above.
-pub fn standing(actor: &Actor, group: GroupId) -> Standing {
+/// What the caller is at `group` (in `area`): an officer of it, its representative on the
+/// tier above, a commissioner of the area.
+pub fn standing(actor: &Actor, group: GroupId, area: GroupId) -> Standing {
     let seats = actor.seats();
     Standing {
         officer: seats
@@ -193,6 +285,7 @@ pub fn standing(actor: &Actor, group: GroupId) -> Standing {
         representative: seats
             .iter()
             .any(|s| s.role == Role::Representative && s.represents == Some(group)),
+        commissioner: actor.is_commissioner_of(area),
     }
 }
 
@@ -204,31 +297,51 @@ pub fn sits_in(actor: &Actor, group: GroupId) -> bool {
 /// Which items a caller may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Visibility {
-    /// Commissioners, administrators and the operator.
+    /// The operator at the command line.
     Everything,
-    /// Items raised in, or that have reached, any of these groups (the caller's groups).
-    Groups(Vec<GroupId>),
+    /// Items of these areas (the caller's quality teams), and items raised in or that have
+    /// reached any of these groups (the caller's seats).
+    Scoped {
+        areas: Vec<GroupId>,
+        groups: Vec<GroupId>,
+    },
 }
 
-/// Members of a group see the items raised in it and every item that has reached it or
-/// passed through it; commissioners and administrators see everything.
-pub fn visibility(actor: &Actor) -> Visibility {
-    if actor.sees_everything() {
-        Visibility::Everything
-    } else {
-        let mut groups: Vec<GroupId> = actor.seats().iter().map(|s| s.group).collect();
-        groups.sort();
-        groups.dedup();
-        Visibility::Groups(groups)
+impl Visibility {
+    /// Whether an item of `area` that reached `reached` is visible.
+    pub fn allows(&self, area: GroupId, reached: &[GroupId]) -> bool {
+        match self {
+            Visibility::Everything => true,
+            Visibility::Scoped { areas, groups } => {
+                areas.contains(&area) || reached.iter().any(|g| groups.contains(g))
+            }
+        }
     }
 }
 
-/// Who may raise an item in a group: its current members (in any role), and administrators.
+/// Members of a group see the items raised in it and every item that has reached it or
+/// passed through it; an area's commissioners see all of its items. Administrators see
+/// items only through the groups they sit in.
+pub fn visibility(actor: &Actor) -> Visibility {
+    match actor {
+        Actor::System => Visibility::Everything,
+        _ => {
+            let mut groups: Vec<GroupId> = actor.seats().iter().map(|s| s.group).collect();
+            groups.sort();
+            groups.dedup();
+            let mut areas = actor.areas_where(OrgRole::Commissioner);
+            areas.sort();
+            areas.dedup();
+            Visibility::Scoped { areas, groups }
+        }
+    }
+}
+
+/// Who may raise an item in a group: its current members (in any role).
 pub fn may_raise_in(actor: &Actor, group: GroupId) -> Result<(), Refusal> {
     match actor {
         Actor::Anonymous => Err(Refusal::Unauthenticated),
         Actor::System => Ok(()),
-        Actor::Member(p) if p.administrator => Ok(()),
         _ if sits_in(actor, group) => Ok(()),
         _ => Err(Refusal::Forbidden(
             "You can raise items only in a group you are a member of.",
@@ -237,48 +350,86 @@ pub fn may_raise_in(actor: &Actor, group: GroupId) -> Result<(), Refusal> {
 }
 
 /// Who may join other reports to an item as one matter: the officers or representative of
-/// the group holding it, and those who see everything.
+/// the group holding it, and the commissioners of its area.
 pub fn may_link_items(actor: &Actor, standing: Standing) -> Result<(), Refusal> {
     match actor {
         Actor::Anonymous => Err(Refusal::Unauthenticated),
-        _ if standing.officer || standing.representative || actor.sees_everything() => Ok(()),
+        Actor::System => Ok(()),
+        _ if standing.officer || standing.representative || standing.commissioner => Ok(()),
         _ => Err(Refusal::Forbidden(
             "Only the officers or representative of the group holding an item can link others to it.",
         )),
     }
 }
 
-/// A group's meetings are seen by its members and by those who see everything; to anyone
-/// else they do not exist.
-pub fn may_see_meetings_of(actor: &Actor, group: GroupId) -> bool {
-    actor.sees_everything() || sits_in(actor, group)
+/// A group's meetings (their agendas name the items waiting there) are seen by its members
+/// and its area's commissioners; to anyone else they do not exist.
+pub fn may_see_meetings_of(actor: &Actor, group: GroupId, area: GroupId) -> bool {
+    matches!(actor, Actor::System) || sits_in(actor, group) || actor.is_commissioner_of(area)
+}
+
+/// Whether the caller may see who raised an item: the submitter, the officers of the PPG it
+/// was raised in, and anyone who may see the item when the submitter agreed to share their
+/// name.
+pub fn may_see_submitter(
+    actor: &Actor,
+    submitter: MemberId,
+    origin: GroupId,
+    shared: bool,
+) -> bool {
+    shared
+        || matches!(actor, Actor::System)
+        || actor.member_id() == Some(submitter)
+        || actor
+            .seats()
+            .iter()
+            .any(|s| s.group == origin && s.role.is_officer())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn member(administrator: bool, commissioner: bool) -> Actor {
+    const AREA: GroupId = GroupId(1);
+    const OTHER_AREA: GroupId = GroupId(100);
+
+    fn with(seats: Vec<Seat>, area_roles: Vec<AreaRole>) -> Actor {
         Actor::Member(Principal {
             member_id: MemberId(7),
-            administrator,
-            commissioner,
-            seats: vec![],
+            seats,
+            area_roles,
         })
     }
 
+    fn holding(role: OrgRole, area: GroupId) -> Actor {
+        with(vec![], vec![AreaRole { area, role }])
+    }
+
+    fn seat(group: i64, role: Role) -> Seat {
+        Seat {
+            group: GroupId(group),
+            role,
+            represents: None,
+        }
+    }
+
     #[test]
-    fn structure_is_for_administrators() {
+    fn areas_are_set_up_by_the_operator_and_run_by_their_administrators() {
+        let admin = holding(OrgRole::Administrator, AREA);
         assert_eq!(
-            may_manage_structure(&Actor::Anonymous),
+            may_manage_structure(&Actor::Anonymous, Some(AREA)),
             Err(Refusal::Unauthenticated)
         );
-        assert!(matches!(
-            may_manage_structure(&member(false, true)),
-            Err(Refusal::Forbidden(_))
-        ));
-        assert!(may_manage_structure(&member(true, false)).is_ok());
-        assert!(may_manage_structure(&Actor::System).is_ok());
+        assert!(may_manage_structure(&admin, Some(AREA)).is_ok());
+        assert!(may_manage_structure(&admin, Some(OTHER_AREA)).is_err());
+        assert!(may_manage_structure(&admin, None).is_err());
+        assert!(may_manage_structure(&Actor::System, None).is_ok());
+        let commissioner = holding(OrgRole::Commissioner, AREA);
+        assert!(may_manage_structure(&commissioner, Some(AREA)).is_err());
+        assert!(may_grant_area_roles(&admin, AREA).is_ok());
+        assert!(may_grant_area_roles(&admin, OTHER_AREA).is_err());
+        assert!(may_manage_providers(&admin).is_ok());
+        assert!(may_manage_providers(&commissioner).is_err());
     }
 
     #[test]
@@ -286,51 +437,93 @@ mod tests {
         let (ppg, district, council) = (GroupId(3), GroupId(2), GroupId(1));
         let ppg_path = [ppg, district, council];
         let district_path = [district, council];
-        let officer = member(false, false);
-        assert!(may_manage_memberships(&officer, &[district], &ppg_path).is_ok());
-        assert!(may_manage_memberships(&officer, &[district], &district_path).is_ok());
-        assert!(may_manage_memberships(&officer, &[ppg], &district_path).is_err());
-        assert!(may_manage_memberships(&officer, &[], &ppg_path).is_err());
-        assert!(may_manage_memberships(&member(true, false), &[], &ppg_path).is_ok());
-        // A commissioner sees everything but does not run groups.
-        assert!(may_manage_memberships(&member(false, true), &[], &ppg_path).is_err());
+        let officer = with(vec![seat(2, Role::Secretary)], vec![]);
+        assert!(may_manage_memberships(&officer, &ppg_path, AREA).is_ok());
+        assert!(may_manage_memberships(&officer, &district_path, AREA).is_ok());
+        let ppg_chair = with(vec![seat(3, Role::Chair)], vec![]);
+        assert!(may_manage_memberships(&ppg_chair, &district_path, AREA).is_err());
+        let admin = holding(OrgRole::Administrator, AREA);
+        assert!(may_manage_memberships(&admin, &ppg_path, AREA).is_ok());
+        assert!(may_manage_memberships(&admin, &ppg_path, OTHER_AREA).is_err());
+        // A commissioner sees the area's items but does not run its groups.
+        let commissioner = holding(OrgRole::Commissioner, AREA);
+        assert!(may_manage_memberships(&commissioner, &ppg_path, AREA).is_err());
     }
 
     #[test]
-    fn officers_and_administrators_run_a_group() {
-        let seat = |role| Seat {
-            group: GroupId(2),
-            role,
-            represents: None,
-        };
-        let with = |seats| {
-            Actor::Member(Principal {
-                member_id: MemberId(7),
-                administrator: false,
-                commissioner: false,
-                seats,
-            })
-        };
-        assert!(runs_group(&with(vec![seat(Role::Secretary)]), GroupId(2)));
-        assert!(runs_group(&with(vec![seat(Role::Chair)]), GroupId(2)));
-        assert!(!runs_group(&with(vec![seat(Role::Member)]), GroupId(2)));
-        assert!(!runs_group(&with(vec![seat(Role::Secretary)]), GroupId(3)));
-        assert!(runs_group(&member(true, false), GroupId(3)));
+    fn officers_run_a_group_and_administrators_do_not_read_its_business() {
+        assert!(runs_group(
+            &with(vec![seat(2, Role::Secretary)], vec![]),
+            GroupId(2)
+        ));
+        assert!(runs_group(
+            &with(vec![seat(2, Role::Chair)], vec![]),
+            GroupId(2)
+        ));
+        assert!(!runs_group(
+            &with(vec![seat(2, Role::Member)], vec![]),
+            GroupId(2)
+        ));
+        assert!(!runs_group(
+            &with(vec![seat(2, Role::Secretary)], vec![]),
+            GroupId(3)
+        ));
+        let admin = holding(OrgRole::Administrator, AREA);
+        assert!(!runs_group(&admin, GroupId(3)));
+        assert!(may_link_channel(&admin, GroupId(3), AREA).is_ok());
+        assert!(may_link_channel(&admin, GroupId(3), OTHER_AREA).is_err());
         assert_eq!(
             may_run_group(&Actor::Anonymous, GroupId(2), "no"),
             Err(Refusal::Unauthenticated)
         );
-        assert_eq!(
-            may_run_group(&member(false, true), GroupId(2), "no"),
-            Err(Refusal::Forbidden("no"))
-        );
+    }
+
+    #[test]
+    fn commissioners_see_their_own_area_only() {
+        let commissioner = holding(OrgRole::Commissioner, AREA);
+        let visibility = visibility(&commissioner);
+        assert!(visibility.allows(AREA, &[]));
+        assert!(!visibility.allows(OTHER_AREA, &[]));
+        let admin = holding(OrgRole::Administrator, AREA);
+        assert!(!super::visibility(&admin).allows(AREA, &[GroupId(3)]));
+        let member = with(vec![seat(3, Role::Member)], vec![]);
+        assert!(super::visibility(&member).allows(AREA, &[GroupId(3), GroupId(2)]));
+        assert!(!super::visibility(&member).allows(AREA, &[GroupId(4)]));
+        assert_eq!(super::visibility(&Actor::System), Visibility::Everything);
     }
 
     #[test]
     fn emails_are_private() {
-        assert!(may_see_email(&member(false, false), MemberId(7)));
-        assert!(!may_see_email(&member(false, false), MemberId(8)));
-        assert!(may_see_email(&member(true, false), MemberId(8)));
-        assert!(!may_see_email(&Actor::Anonymous, MemberId(8)));
+        let member = with(vec![], vec![]);
+        assert!(may_see_email(&member, MemberId(7), false));
+        assert!(!may_see_email(&member, MemberId(8), false));
+        let admin = holding(OrgRole::Administrator, AREA);
+        assert!(may_see_email(&admin, MemberId(8), true));
+        assert!(!may_see_email(&admin, MemberId(8), false));
+        assert!(!may_see_email(&Actor::Anonymous, MemberId(8), false));
+    }
+
+    #[test]
+    fn the_submitter_is_named_only_where_they_agreed() {
+        let origin = GroupId(3);
+        let submitter = MemberId(9);
+        let chair = with(vec![seat(3, Role::Chair)], vec![]);
+        let district_secretary = with(vec![seat(2, Role::Secretary)], vec![]);
+        let commissioner = holding(OrgRole::Commissioner, AREA);
+        assert!(may_see_submitter(&chair, submitter, origin, false));
+        assert!(!may_see_submitter(
+            &district_secretary,
+            submitter,
+            origin,
+            false
+        ));
+        assert!(!may_see_submitter(&commissioner, submitter, origin, false));
+        assert!(may_see_submitter(&commissioner, submitter, origin, true));
+        let own = Actor::Member(Principal {
+            member_id: submitter,
+            seats: vec![],
+            area_roles: vec![],
+        });
+        assert!(may_see_submitter(&own, submitter, origin, false));
     }
 }

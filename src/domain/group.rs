@@ -129,6 +129,8 @@ pub struct Group {
     pub name: GroupName,
     pub parent_id: Option<GroupId>,
     pub practice_code: Option<PracticeCode>,
+    /// The council this group is under (a council is its own area).
+    pub area_id: GroupId,
 }
 
 /// Checks a new or changed group: its kind's parent rule, and that PPGs (and only PPGs)

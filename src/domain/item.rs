@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::authz::{Actor, Refusal, Standing};
 use super::group::GroupKind;
-use super::text::{self, InvalidInput, parse_text};
-use super::{GroupId, ItemEventId, ItemId, MeetingId, MemberId, ProviderId};
+use super::text::InvalidInput;
+use super::{GroupId, ItemEventId, ItemId, MeetingId, MemberId, ProviderId, RedactedText};
 
 stored_enum!(
     /// What sort of thing the member is telling the pyramid.
@@ -121,7 +121,10 @@ pub enum Destination {
 }
 
 /// The single table of allowed moves: what `action` does to an item in `status` held at a
-/// group of `holder`, and whether this caller may do it.
+/// group of `holder`, and whether this caller may do it. The tier holding an item moves it
+/// (its representative or officers take it up; at the council only the officers refer); an
+/// item referred to the commissioners is answered or closed by the commissioners of its area
+/// only. Administrators run structure, not items.
 pub fn plan_move(
     actor: &Actor,
     standing: Standing,
@@ -129,24 +132,33 @@ pub fn plan_move(
     holder: GroupKind,
     action: Move,
 ) -> Result<Plan, MoveRefused> {
-    let commissioner = matches!(actor, Actor::System)
-        || matches!(actor, Actor::Member(p) if p.commissioner || p.administrator);
-    let (to, allowed) = match (action, status) {
+    let operator = matches!(actor, Actor::System);
+    let (to, allowed, rule) = match (action, status) {
         (_, Status::Closed) => return Err(MoveRefused::NotAllowed("This item is closed.")),
         (Move::Escalate, Status::Raised | Status::AtDistrict) => {
             let next = match holder.parent_kind() {
                 Some(kind) => Destination::Parent(Status::held_at(kind)),
                 None => Destination::Commissioners,
             };
+            let rule = match holder {
+                GroupKind::Ppg => {
+                    "Only the PPG's representative, secretary or chair can take its items to the district."
+                }
+                GroupKind::District => {
+                    "Only the district's secretary, chair or council representative can take its items to the Patients' Council."
+                }
+                GroupKind::Council => {
+                    "At the Patients' Council only the secretary or chair can refer items to the commissioners."
+                }
+            };
             // A PPG's or district's representative carries its items up, as do its officers.
-            (
-                next,
-                standing.officer || standing.representative || commissioner,
-            )
+            (next, standing.officer || standing.representative, rule)
         }
-        (Move::Escalate, Status::AtCouncil) => {
-            (Destination::Commissioners, standing.officer || commissioner)
-        }
+        (Move::Escalate, Status::AtCouncil) => (
+            Destination::Commissioners,
+            standing.officer,
+            "At the Patients' Council only the secretary or chair can refer items to the commissioners.",
+        ),
         (Move::Escalate, Status::Referred) => {
             return Err(MoveRefused::NotAllowed(
                 "This item is already with the commissioners.",
@@ -157,30 +169,36 @@ pub fn plan_move(
                 "This item has been answered; it cannot be taken further up.",
             ));
         }
-        (Move::Respond, Status::Referred) => (Destination::Commissioners, commissioner),
         (Move::Respond, Status::Responded) => {
             return Err(MoveRefused::NotAllowed(
                 "This item has already been answered.",
             ));
         }
-        (Move::Respond, _) => (Destination::Commissioners, standing.officer || commissioner),
-        (Move::Close, Status::Referred) => (Destination::Commissioners, commissioner),
-        (Move::Close, _) => (Destination::Commissioners, standing.officer || commissioner),
+        (Move::Respond | Move::Close, Status::Referred) => (
+            Destination::Commissioners,
+            standing.commissioner,
+            "This item is with the commissioners: only the quality team of its area can answer or close it.",
+        ),
+        (Move::Respond | Move::Close, _) => (
+            Destination::Commissioners,
+            standing.officer,
+            match holder {
+                GroupKind::Ppg => {
+                    "Only the PPG's secretary or chair can answer or close its items."
+                }
+                GroupKind::District => {
+                    "Only the district's secretary or chair can answer or close the items it holds."
+                }
+                GroupKind::Council => {
+                    "Only the Patients' Council's secretary or chair can answer or close the items it holds."
+                }
+            },
+        ),
     };
-    if !allowed {
+    if !(allowed || operator) {
         return Err(match actor {
             Actor::Anonymous => MoveRefused::Refused(Refusal::Unauthenticated),
-            _ => MoveRefused::Refused(Refusal::Forbidden(match (action, status) {
-                (_, Status::Referred) => {
-                    "Only the commissioners' quality team can answer or close an item referred to them."
-                }
-                (Move::Escalate, _) => {
-                    "Only the group's representative, secretary or chair can take its items further up."
-                }
-                _ => {
-                    "Only the secretary or chair of the group holding this item, or a commissioner, can do this."
-                }
-            })),
+            _ => MoveRefused::Refused(Refusal::Forbidden(rule)),
         });
     }
     let to_status = match action {
@@ -217,11 +235,11 @@ pub struct Item {
     pub id: ItemId,
     pub reference: String,
     pub kind: ItemKind,
-    pub title: String,
-    pub body: String,
+    pub title: RedactedText,
+    pub body: RedactedText,
     pub provider_id: Option<ProviderId>,
     /// The provider's name as typed, when it is not in the register.
-    pub provider_name: Option<String>,
+    pub provider_name: Option<RedactedText>,
     pub experienced_on: Option<NaiveDate>,
     pub sentiment: Sentiment,
     pub information_source: InformationSource,
@@ -230,10 +248,15 @@ pub struct Item {
     /// Suggests a patient is at risk: referred to the commissioners at once.
     pub safety_concern: bool,
     pub origin_group_id: GroupId,
+    /// The area (council) it belongs to.
+    pub area_id: GroupId,
     /// The group holding the item now.
     pub current_group_id: GroupId,
     pub status: Status,
     pub submitter_id: MemberId,
+    /// The submitter agreed that their name may travel with the item beyond their PPG's
+    /// officers.
+    pub share_name: bool,
     pub channel: Channel,
     /// The item this one travels with, when several are one matter.
     pub lead_item_id: Option<ItemId>,
@@ -245,6 +268,19 @@ pub struct Item {
 }
 
 impl Item {
+    /// Who raised it, as `actor` may know: the member where they agreed to share their name
+    /// (or `actor` is entitled to know it, see `authz::may_see_submitter`), else `None`, which
+    /// people see as "a member of <the PPG>".
+    pub fn submitter_seen_by(&self, actor: &Actor) -> Option<MemberId> {
+        super::authz::may_see_submitter(
+            actor,
+            self.submitter_id,
+            self.origin_group_id,
+            self.share_name,
+        )
+        .then_some(self.submitter_id)
+    }
+
     /// For a referred item: whole hours it waited (or, unanswered, has been waiting until
     /// `now`) for the commissioners' answer.
     pub fn hours_waiting(&self, now: DateTime<Utc>) -> Option<i64> {
@@ -272,18 +308,33 @@ pub struct ItemEvent {
     pub from_group_id: Option<GroupId>,
     /// The group holding the item after this step.
     pub group_id: GroupId,
-    pub note: Option<String>,
+    pub note: Option<RedactedText>,
     pub outcome: Option<Outcome>,
     pub meeting_id: Option<MeetingId>,
 }
 
-/// An item's title.
+/// The key a client sends so that a retry of the same submission is recognised: letters,
+/// digits and `.`, `_`, `:`, `-`, at most 100 of them. Not free text, so never a place for a
+/// patient's details.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ItemTitle(String);
+pub struct IdempotencyKey(String);
 
-impl ItemTitle {
+impl IdempotencyKey {
+    pub const MAX: usize = 100;
+
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        parse_text("title", "The title", raw, text::TITLE).map(Self)
+        let key = raw.trim();
+        let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-');
+        if key.is_empty() || key.len() > Self::MAX || !key.chars().all(safe) {
+            return Err(InvalidInput::new(
+                "idempotencyKey",
+                format!(
+                    "An idempotency key is 1 to {} letters, digits, dots, dashes, underscores or colons, such as form-2026-11-22-01.",
+                    Self::MAX
+                ),
+            ));
+        }
+        Ok(Self(key.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -293,24 +344,33 @@ impl ItemTitle {
 
 pub const MAX_THEMES: usize = 5;
 
-/// Themes are short lower-case tags ("access", "discharge", "communication").
-pub fn parse_themes(raw: &[String]) -> Result<Vec<String>, InvalidInput> {
-    let mut themes: Vec<String> = Vec::new();
+/// Themes are short lower-case tags ("access", "discharge", "a&e"). A theme that would hold a
+/// name or another identifier is refused rather than stored with a marker in it.
+pub fn parse_themes(raw: &[String]) -> Result<Vec<RedactedText>, InvalidInput> {
+    let mut themes: Vec<RedactedText> = Vec::new();
     for theme in raw {
-        let theme = theme.trim().to_lowercase();
+        let (redacted, removed) = RedactedText::redact(theme.trim());
+        if !removed.is_empty() {
+            return Err(InvalidInput::new(
+                "themes",
+                "A theme names a subject, such as 'access' or 'discharge', never a person or their details.",
+            ));
+        }
+        let theme = redacted.as_str().to_lowercase();
         if theme.is_empty()
             || theme.chars().count() > 40
             || !theme
                 .chars()
-                .all(|c| c.is_alphanumeric() || c == ' ' || c == '-')
+                .all(|c| c.is_alphanumeric() || " -&'/.,".contains(c))
         {
             return Err(InvalidInput::new(
                 "themes",
                 format!(
-                    "'{theme}' is not a theme: use a word or two (letters, digits, spaces, hyphens), at most 40 characters."
+                    "'{theme}' is not a theme: use a word or two (letters, digits, spaces and - & ' / . ,), at most 40 characters."
                 ),
             ));
         }
+        let theme = RedactedText::scrub(&theme);
         if !themes.contains(&theme) {
             themes.push(theme);
         }
@@ -347,32 +407,46 @@ mod tests {
     use crate::domain::MemberId;
     use crate::domain::authz::Principal;
 
-    fn member(commissioner: bool) -> Actor {
+    fn member() -> Actor {
         Actor::Member(Principal {
             member_id: MemberId(1),
-            administrator: false,
-            commissioner,
             seats: vec![],
+            area_roles: vec![],
         })
     }
 
     const OFFICER: Standing = Standing {
         officer: true,
         representative: false,
+        commissioner: false,
     };
     const REPRESENTATIVE: Standing = Standing {
         officer: false,
         representative: true,
+        commissioner: false,
+    };
+    const COMMISSIONER: Standing = Standing {
+        officer: false,
+        representative: false,
+        commissioner: true,
     };
     const NOBODY: Standing = Standing {
         officer: false,
         representative: false,
+        commissioner: false,
     };
+
+    fn refusal(result: Result<Plan, MoveRefused>) -> &'static str {
+        match result {
+            Err(MoveRefused::Refused(Refusal::Forbidden(why))) => why,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
 
     #[test]
     fn escalation_climbs_one_tier_then_goes_to_the_commissioners() {
         let up = |status, holder, standing| {
-            plan_move(&member(false), standing, status, holder, Move::Escalate)
+            plan_move(&member(), standing, status, holder, Move::Escalate)
         };
         assert_eq!(
             up(Status::Raised, GroupKind::Ppg, REPRESENTATIVE)
@@ -400,12 +474,18 @@ mod tests {
                 to_status: Status::Referred
             }
         );
-        // A council representative does not exist; only council officers refer.
-        assert!(up(Status::AtCouncil, GroupKind::Council, REPRESENTATIVE).is_err());
-        assert!(matches!(
-            up(Status::Raised, GroupKind::Ppg, NOBODY),
-            Err(MoveRefused::Refused(_))
-        ));
+        // At the council only officers refer, and the refusal says so.
+        assert_eq!(
+            refusal(up(Status::AtCouncil, GroupKind::Council, REPRESENTATIVE)),
+            "At the Patients' Council only the secretary or chair can refer items to the commissioners."
+        );
+        assert_eq!(
+            refusal(up(Status::Raised, GroupKind::Ppg, NOBODY)),
+            "Only the PPG's representative, secretary or chair can take its items to the district."
+        );
+        assert!(
+            refusal(up(Status::AtDistrict, GroupKind::District, NOBODY)).contains("district's")
+        );
         assert!(matches!(
             up(Status::Referred, GroupKind::Council, OFFICER),
             Err(MoveRefused::NotAllowed(_))
@@ -417,10 +497,23 @@ mod tests {
     }
 
     #[test]
-    fn referred_items_are_answered_by_commissioners_only() {
+    fn commissioners_act_only_on_what_was_referred_to_them() {
+        for status in [Status::Raised, Status::AtDistrict, Status::AtCouncil] {
+            for action in [Move::Escalate, Move::Respond, Move::Close] {
+                let holder = match status {
+                    Status::Raised => GroupKind::Ppg,
+                    Status::AtDistrict => GroupKind::District,
+                    _ => GroupKind::Council,
+                };
+                assert!(
+                    plan_move(&member(), COMMISSIONER, status, holder, action).is_err(),
+                    "{status:?} {action:?}"
+                );
+            }
+        }
         assert!(
             plan_move(
-                &member(false),
+                &member(),
                 OFFICER,
                 Status::Referred,
                 GroupKind::Council,
@@ -429,8 +522,8 @@ mod tests {
             .is_err()
         );
         let answer = plan_move(
-            &member(true),
-            NOBODY,
+            &member(),
+            COMMISSIONER,
             Status::Referred,
             GroupKind::Council,
             Move::Respond,
@@ -439,8 +532,8 @@ mod tests {
         assert_eq!(answer.to_status, Status::Responded);
         assert!(matches!(
             plan_move(
-                &member(true),
-                NOBODY,
+                &member(),
+                COMMISSIONER,
                 Status::Responded,
                 GroupKind::Council,
                 Move::Respond
@@ -453,7 +546,7 @@ mod tests {
     fn a_tier_can_resolve_an_item_itself() {
         for status in [Status::Raised, Status::AtDistrict, Status::Responded] {
             assert_eq!(
-                plan_move(&member(false), OFFICER, status, GroupKind::Ppg, Move::Close)
+                plan_move(&member(), OFFICER, status, GroupKind::Ppg, Move::Close)
                     .unwrap()
                     .to_status,
                 Status::Closed
@@ -461,7 +554,7 @@ mod tests {
         }
         assert!(
             plan_move(
-                &member(false),
+                &member(),
                 REPRESENTATIVE,
                 Status::Raised,
                 GroupKind::Ppg,
@@ -481,6 +574,29 @@ mod tests {
     }
 
     #[test]
+    fn idempotency_keys_are_a_safe_word() {
+        assert_eq!(
+            IdempotencyKey::parse(" form-2026-11-22-01 ")
+                .unwrap()
+                .as_str(),
+            "form-2026-11-22-01"
+        );
+        for bad in [
+            "",
+            "has space",
+            "nul\u{0}",
+            "Mrs Jane Doe",
+            &"k".repeat(101),
+        ] {
+            assert_eq!(
+                IdempotencyKey::parse(bad).unwrap_err().field,
+                "idempotencyKey",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn references_are_short_and_padded() {
         assert_eq!(reference(2026, 123), "SI-2026-000123");
         assert_eq!(reference(2027, 1_500_000), "SI-2027-1500000");
@@ -488,10 +604,17 @@ mod tests {
 
     #[test]
     fn themes_are_tidied_and_bounded() {
-        let themes =
-            parse_themes(&["Access ".into(), "access".into(), "out-of-hours".into()]).unwrap();
-        assert_eq!(themes, vec!["access", "out-of-hours"]);
+        let themes = parse_themes(&[
+            "Access ".into(),
+            "access".into(),
+            "out-of-hours".into(),
+            "A&E".into(),
+        ])
+        .unwrap();
+        let themes: Vec<&str> = themes.iter().map(RedactedText::as_str).collect();
+        assert_eq!(themes, vec!["access", "out-of-hours", "a&e"]);
         assert!(parse_themes(&["<script>".into()]).is_err());
+        assert!(parse_themes(&["tel 07700 900123".into()]).is_err());
         let many: Vec<String> = (0..6).map(|n| format!("t{n}")).collect();
         assert!(parse_themes(&many).is_err());
     }

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use super::item::Move;
-use super::{GroupId, MeetingId, MemberId};
+use super::{GroupId, MeetingId, MemberId, RedactedText};
 
 /// What a meeting decided about an item on its agenda.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub const STANDING_AGENDA: [&str; 1] = ["Patient experience"];
 /// One line of a meeting's agenda.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AgendaEntry {
-    pub title: String,
+    pub title: RedactedText,
     /// The item discussed, for an item waiting at the group.
     pub item_id: Option<i64>,
     /// A standing item (on every agenda).
@@ -46,7 +46,7 @@ pub struct Meeting {
     pub id: MeetingId,
     pub group_id: GroupId,
     pub held_on: NaiveDate,
-    pub title: String,
+    pub title: RedactedText,
     pub attendees: Vec<MemberId>,
     pub agenda: Vec<AgendaEntry>,
     pub minutes_recorded: bool,

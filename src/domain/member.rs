@@ -74,16 +74,13 @@ impl Role {
     }
 }
 
-/// A person known to Pyramid, with their organisation-wide roles.
+/// A person known to Pyramid. Their organisation roles are held in areas
+/// (`authz::AreaRole`); their places in groups are memberships.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     pub id: MemberId,
     pub name: MemberName,
     pub email: Option<Email>,
-    /// Sets up the pyramid: groups, providers, organisation-wide roles.
-    pub administrator: bool,
-    /// Works in the commissioners' quality team.
-    pub commissioner: bool,
 }
 
 /// A person's term in a role in a group. A nomination is a membership with the role

@@ -56,4 +56,4 @@ pub mod redaction;
 pub mod text;
 
 pub use ids::*;
-pub use text::{InvalidInput, TextRule, parse_text};
+pub use text::{InvalidInput, RedactedText, TextRule, parse_text};

@@ -4,8 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::item::{EventKind, ItemEvent, Outcome, Status};
-use super::text::{self, InvalidInput, parse_text};
-use super::{GroupId, ItemId, NewsletterEntryId, NewsletterId};
+use super::text::{self, InvalidInput, parse_redacted};
+use super::{GroupId, ItemId, NewsletterEntryId, NewsletterId, RedactedText};
 
 stored_enum!(
     /// The parts of a newsletter, most important first.
@@ -100,8 +100,23 @@ pub struct Entry {
     pub id: Option<NewsletterEntryId>,
     pub section: Section,
     pub item_id: Option<ItemId>,
-    pub heading: String,
-    pub body: String,
+    pub heading: RedactedText,
+    pub body: RedactedText,
+    /// Derived from an item's text and still holding words that could be a person's name:
+    /// the secretary rewrites it or marks it reviewed before the newsletter can be published.
+    pub review: Review,
+}
+
+/// Whether an entry needs a person to look at it before publishing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Review {
+    /// Nothing in it looks like a name.
+    #[default]
+    NotNeeded,
+    /// These words could be names.
+    Needed(Vec<String>),
+    /// A secretary looked at it and let it stand.
+    Reviewed,
 }
 
 /// What an item looks like to a newsletter: no names, only what the item says (already
@@ -110,11 +125,13 @@ pub struct Entry {
 pub struct ItemFact {
     pub id: ItemId,
     pub reference: String,
-    pub title: String,
+    pub title: RedactedText,
     pub provider: Option<String>,
     pub status: Status,
     pub safety_concern: bool,
     pub origin_group: String,
+    /// For a referred item: whole hours it waited (or has been waiting) for an answer.
+    pub hours_waiting: Option<i64>,
 }
 
 /// Something that happened to an item at or from the issuing group in the period.
@@ -126,21 +143,30 @@ pub enum Happening {
     TakenUp { item: ItemFact, to: String },
     Answered {
         item: ItemFact,
-        answer: String,
+        answer: RedactedText,
         outcome: Outcome,
     },
     Closed {
         item: ItemFact,
-        note: Option<String>,
+        note: Option<RedactedText>,
     },
 }
 
 /// A meeting held in the period and what it decided.
 #[derive(Debug, Clone)]
 pub struct MeetingFact {
-    pub title: String,
+    pub title: RedactedText,
     pub held_on: NaiveDate,
-    pub decisions: Vec<String>,
+    pub decisions: Vec<DecisionFact>,
+}
+
+/// What a meeting decided about one item: "Long waits (SI-2026-000001) taken further."
+#[derive(Debug, Clone)]
+pub struct DecisionFact {
+    pub title: RedactedText,
+    pub reference: String,
+    /// `decided(kind)`: "taken further", "answered", "resolved", "discussed".
+    pub what: &'static str,
 }
 
 /// A lead item and the reports linked to it.
@@ -159,12 +185,44 @@ pub struct Activity {
     pub patterns: Vec<PatternFact>,
     pub meetings: Vec<MeetingFact>,
     pub waiting: Vec<ItemFact>,
+    /// Names that are not people's (the groups and providers the entries mention), so
+    /// that the check for names left in item text does not flag them.
+    pub known_names: Vec<String>,
 }
 
 fn about(item: &ItemFact) -> String {
     match &item.provider {
         Some(provider) => format!("{} ({provider})", item.title),
-        None => item.title.clone(),
+        None => item.title.to_string(),
+    }
+}
+
+/// "5 hours", "3 days".
+fn duration_words(hours: i64) -> String {
+    match hours {
+        1 => "1 hour".to_owned(),
+        0..24 => format!("{hours} hours"),
+        24..48 => "1 day".to_owned(),
+        _ => format!("{} days", hours / 24),
+    }
+}
+
+/// Whether the item texts an entry was made from (titles, answers, notes) still hold words
+/// that could be a person's name. Pyramid's own words around them are not checked.
+pub fn review_of(from_items: &[&RedactedText], known: &[String]) -> Review {
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let mut words: Vec<String> = Vec::new();
+    for text in from_items {
+        for word in super::redaction::person_like_words(text.as_str(), &known) {
+            if !words.contains(&word) {
+                words.push(word);
+            }
+        }
+    }
+    if words.is_empty() {
+        Review::NotNeeded
+    } else {
+        Review::Needed(words)
     }
 }
 
@@ -181,30 +239,51 @@ fn outcome_words(outcome: Outcome) -> &'static str {
 /// what went up, what was resolved, meetings, and what is still waiting.
 pub fn compose(activity: &Activity) -> Vec<Entry> {
     let mut entries = Vec::new();
-    let entry = |section, item: Option<&ItemFact>, heading: String, body: String| Entry {
+    // `from_items`: the item texts the entry quotes, which are checked for names left in.
+    let entry = |section,
+                 item: Option<&ItemFact>,
+                 from_items: &[&RedactedText],
+                 heading: String,
+                 body: String| Entry {
         id: None,
         section,
         item_id: item.map(|i| i.id),
-        heading,
-        body,
+        review: review_of(from_items, &activity.known_names),
+        heading: RedactedText::scrub(&heading),
+        body: RedactedText::scrub(&body),
     };
+    // Safety concerns by reference, status and time waiting only: the quality team has the
+    // details, and a safety report is the most likely to describe a patient.
     for item in &activity.safety {
-        let state = if item.status == Status::Referred {
-            "Referred to the commissioners' quality team and awaiting their response."
-        } else {
-            "Referred to the commissioners' quality team, who have responded."
+        let waited = item.hours_waiting.map(duration_words);
+        let state = match (item.status, waited) {
+            (Status::Referred, Some(waited)) => format!(
+                "Referred to the commissioners' quality team at once; waiting for their answer for {waited}."
+            ),
+            (Status::Referred, None) => {
+                "Referred to the commissioners' quality team at once; waiting for their answer."
+                    .to_owned()
+            }
+            (_, Some(waited)) => format!(
+                "Referred to the commissioners' quality team at once; they answered after {waited}."
+            ),
+            (_, None) => {
+                "Referred to the commissioners' quality team, who have answered.".to_owned()
+            }
+        };
+        let heading = match &item.provider {
+            Some(provider) => format!("Safety concern {} ({provider})", item.reference),
+            None => format!("Safety concern {}", item.reference),
         };
         entries.push(entry(
             Section::Safety,
             Some(item),
-            about(item),
-            format!(
-                "Reported by {}. {state} Reference {}.",
-                item.origin_group, item.reference
-            ),
+            &[],
+            heading,
+            format!("Reported by {}. {state}", item.origin_group),
         ));
     }
-    let mut answers: Vec<(&ItemFact, &String, Outcome)> = activity
+    let mut answers: Vec<(&ItemFact, &RedactedText, Outcome)> = activity
         .happenings
         .iter()
         .filter_map(|h| match h {
@@ -226,6 +305,7 @@ pub fn compose(activity: &Activity) -> Vec<Entry> {
         entries.push(entry(
             Section::Answers,
             Some(item),
+            &[&item.title, answer],
             about(item),
             format!(
                 "You said: {}. We did: {answer} ({}.) Reference {}.",
@@ -239,6 +319,7 @@ pub fn compose(activity: &Activity) -> Vec<Entry> {
         entries.push(entry(
             Section::Patterns,
             Some(&pattern.lead),
+            &[&pattern.lead.title],
             about(&pattern.lead),
             format!(
                 "{} reports of the same matter, from {}, are being taken forward together. Reference {}.",
@@ -253,18 +334,24 @@ pub fn compose(activity: &Activity) -> Vec<Entry> {
             Happening::Received { item, from } => entries.push(entry(
                 Section::Received,
                 Some(item),
+                &[&item.title],
                 about(item),
                 format!("Brought to us by {from}. Reference {}.", item.reference),
             )),
             Happening::TakenUp { item, to } => entries.push(entry(
                 Section::TakenUp,
                 Some(item),
+                &[&item.title],
                 about(item),
                 format!("We took this to {to}. Reference {}.", item.reference),
             )),
             Happening::Closed { item, note } => entries.push(entry(
                 Section::Closed,
                 Some(item),
+                &[Some(&item.title), note.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>(),
                 about(item),
                 match note {
                     Some(note) => format!("Resolved: {note} Reference {}.", item.reference),
@@ -275,21 +362,34 @@ pub fn compose(activity: &Activity) -> Vec<Entry> {
         }
     }
     for meeting in &activity.meetings {
-        let body = if meeting.decisions.is_empty() {
+        let decisions: Vec<String> = meeting
+            .decisions
+            .iter()
+            .map(|d| format!("{} ({}) {}.", d.title, d.reference, d.what))
+            .collect();
+        let body = if decisions.is_empty() {
             format!("Held on {}.", meeting.held_on.format("%-d %B %Y"))
         } else {
             format!(
                 "Held on {}. We decided: {}",
                 meeting.held_on.format("%-d %B %Y"),
-                meeting.decisions.join(" ")
+                decisions.join(" ")
             )
         };
-        entries.push(entry(Section::Meetings, None, meeting.title.clone(), body));
+        let titles: Vec<&RedactedText> = meeting.decisions.iter().map(|d| &d.title).collect();
+        entries.push(entry(
+            Section::Meetings,
+            None,
+            &titles,
+            meeting.title.to_string(),
+            body,
+        ));
     }
     for item in &activity.waiting {
         entries.push(entry(
             Section::Waiting,
             Some(item),
+            &[&item.title],
             about(item),
             format!(
                 "Raised by {}; we will discuss it at our next meeting. Reference {}.",
@@ -310,11 +410,46 @@ fn join_names(names: &[String]) -> String {
     }
 }
 
-/// Parses a free entry's or a rewritten entry's text.
-pub fn parse_entry(heading: &str, body: &str) -> Result<(String, String), InvalidInput> {
-    let heading = parse_text("heading", "The heading", heading, text::HEADING)?;
-    let body = parse_text("body", "The entry's text", body, text::NOTE)?;
+/// Parses and redacts a free entry's or a rewritten entry's text.
+pub fn parse_entry(
+    heading: &str,
+    body: &str,
+) -> Result<(RedactedText, RedactedText), InvalidInput> {
+    let mut removed = Vec::new();
+    let heading = parse_redacted(
+        "heading",
+        "The heading",
+        heading,
+        text::HEADING,
+        &mut removed,
+    )?;
+    let body = parse_redacted("body", "The entry's text", body, text::NOTE, &mut removed)?;
     Ok((heading, body))
+}
+
+/// Why a draft cannot be published yet: the entries (by position) that still hold words that
+/// could be a person's name, with those words. `None` when every entry is clear.
+pub fn unreviewed(newsletter: &Newsletter) -> Option<String> {
+    let flagged: Vec<String> = newsletter
+        .entries
+        .iter()
+        .enumerate()
+        .filter_map(|(index, entry)| match &entry.review {
+            Review::Needed(words) => Some(format!(
+                "entry {} (\"{}\": {})",
+                index + 1,
+                entry.heading,
+                words.join(", ")
+            )),
+            _ => None,
+        })
+        .collect();
+    (!flagged.is_empty()).then(|| {
+        format!(
+            "Some entries may still name a person, so the newsletter was not published: {}. Rewrite each of them, or mark it reviewed if nobody is named, then publish again.",
+            flagged.join("; ")
+        )
+    })
 }
 
 /// Where an item goes when the issuing group takes it further.
@@ -423,8 +558,8 @@ pub struct Newsletter {
     pub id: NewsletterId,
     pub group_id: GroupId,
     pub period: Period,
-    pub title: String,
-    pub introduction: String,
+    pub title: RedactedText,
+    pub introduction: RedactedText,
     pub status: NewsletterStatus,
     pub published_at: Option<DateTime<Utc>>,
     pub entries: Vec<Entry>,
@@ -438,11 +573,12 @@ mod tests {
         ItemFact {
             id: ItemId(id),
             reference: format!("SI-2026-{id:06}"),
-            title: title.to_owned(),
+            title: title.into(),
             provider: Some("Out-of-Hours GP Service".to_owned()),
             status: Status::AtDistrict,
             safety_concern: false,
             origin_group: "Riverside PPG".to_owned(),
+            hours_waiting: None,
         }
     }
 
@@ -481,6 +617,7 @@ mod tests {
                 decisions: vec![],
             }],
             waiting: vec![fact(6, "Hand gel")],
+            known_names: vec!["Riverside PPG".into(), "Out-of-Hours GP Service".into()],
         };
         let entries = compose(&activity);
         let sections: Vec<Section> = entries.iter().map(|e| e.section).collect();

@@ -11,6 +11,8 @@ pub struct Model {
     pub practice_code: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The council this group is under (a council's own id).
+    pub area_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

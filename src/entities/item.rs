@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::RedactedText;
+
 /// An item. `title` and `body` are stored already redacted. `latest_event_id` is kept on the
 /// row so that dashboards need no per-item look-up of the trail.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,10 +11,10 @@ pub struct Model {
     pub id: i64,
     pub reference: String,
     pub kind: String,
-    pub title: String,
-    pub body: String,
+    pub title: RedactedText,
+    pub body: RedactedText,
     pub provider_id: Option<i64>,
-    pub provider_name: Option<String>,
+    pub provider_name: Option<RedactedText>,
     pub experienced_on: Option<Date>,
     pub sentiment: String,
     pub information_source: String,
@@ -31,6 +33,12 @@ pub struct Model {
     pub responded_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The area (council) it was raised in; it never leaves it.
+    pub area_id: Option<i64>,
+    /// The submitter agreed that their name may travel with the item.
+    pub share_name: bool,
+    /// A fingerprint of what was submitted, to recognise a reused idempotency key.
+    pub submission_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::RedactedText;
+
 /// One step of an item's trail. Append-only: written in the same transaction as the change.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "item_events")]
@@ -14,7 +16,7 @@ pub struct Model {
     pub to_status: String,
     pub from_group_id: Option<i64>,
     pub group_id: i64,
-    pub note: Option<String>,
+    pub note: Option<RedactedText>,
     pub outcome: Option<String>,
     pub meeting_id: Option<i64>,
 }

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::RedactedText;
+
 /// A group's meeting. `attendees` and `agenda` are JSON: the agenda is fixed when the
 /// meeting is scheduled, from the items then waiting at the group.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +11,7 @@ pub struct Model {
     pub id: i64,
     pub group_id: i64,
     pub held_on: Date,
-    pub title: String,
+    pub title: RedactedText,
     pub attendees: String,
     pub agenda: String,
     pub minutes_recorded: bool,

@@ -7,8 +7,6 @@ pub struct Model {
     pub id: i64,
     pub name: String,
     pub email: Option<String>,
-    pub administrator: bool,
-    pub commissioner: bool,
     pub created_at: DateTimeUtc,
 }
 

@@ -2,6 +2,7 @@
 //! Kinds and roles are stored as the domain's upper-case names.
 
 pub mod api_token;
+pub mod area_role;
 pub mod audit_event;
 pub mod chat_channel;
 pub mod chat_identity;
@@ -19,3 +20,57 @@ pub mod newsletter_entry;
 pub mod newsletter_receipt;
 pub mod outbox;
 pub mod provider;
+
+/// `RedactedText` as a text column. Writing one needs a `RedactedText`, which only the redactor
+/// makes; reading one back trusts what was stored.
+mod redacted_column {
+    use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, ValueType, ValueTypeErr};
+    use sea_orm::{ColIdx, QueryResult, TryGetError, TryGetable, Value};
+
+    use crate::domain::RedactedText;
+
+    impl From<RedactedText> for Value {
+        fn from(text: RedactedText) -> Self {
+            text.into_string().into()
+        }
+    }
+
+    impl TryGetable for RedactedText {
+        fn try_get_by<I: ColIdx>(res: &QueryResult, idx: I) -> Result<Self, TryGetError> {
+            String::try_get_by(res, idx).map(RedactedText::from_storage)
+        }
+    }
+
+    impl ValueType for RedactedText {
+        fn try_from(v: Value) -> Result<Self, ValueTypeErr> {
+            <String as ValueType>::try_from(v).map(RedactedText::from_storage)
+        }
+
+        fn type_name() -> String {
+            "RedactedText".to_owned()
+        }
+
+        fn array_type() -> ArrayType {
+            ArrayType::String
+        }
+
+        fn column_type() -> ColumnType {
+            ColumnType::Text
+        }
+    }
+
+    impl Nullable for RedactedText {
+        fn null() -> Value {
+            <String as Nullable>::null()
+        }
+    }
+
+    impl sea_orm::sea_query::postgres_array::NotU8 for RedactedText {}
+
+    /// Part of a composite key (an item's theme): never an auto-increment value.
+    impl sea_orm::TryFromU64 for RedactedText {
+        fn try_from_u64(_: u64) -> Result<Self, sea_orm::DbErr> {
+            Err(sea_orm::DbErr::ConvertFromU64("RedactedText"))
+        }
+    }
+}

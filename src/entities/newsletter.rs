@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::RedactedText;
+
 /// A newsletter: a draft while its issuing group's officers edit it, frozen once published.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "newsletters")]
@@ -9,8 +11,8 @@ pub struct Model {
     pub group_id: i64,
     pub period_start: Date,
     pub period_end: Date,
-    pub title: String,
-    pub introduction: String,
+    pub title: RedactedText,
+    pub introduction: RedactedText,
     pub status: String,
     pub created_by: Option<i64>,
     pub created_at: DateTimeUtc,

@@ -216,12 +216,33 @@ impl ItemNode {
     }
 
     /// Who raised it.
+    /// Who raised it: only for the submitter, their PPG's officers, and anyone who may see
+    /// the item when the submitter agreed to share their name; `null` otherwise.
     async fn submitter(&self, ctx: &Context<'_>) -> Result<Option<MemberNode>> {
-        Ok(loaders(ctx)
-            .members
-            .load_one(self.0.submitter_id)
-            .await?
-            .map(MemberNode))
+        let Some(id) = self.0.submitter_seen_by(actor(ctx)) else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx).members.load_one(id).await?.map(MemberNode))
+    }
+
+    /// Who raised it, in words: their name where it may be shown, else "a member of
+    /// <their PPG>".
+    async fn raised_by(&self, ctx: &Context<'_>) -> Result<String> {
+        if let Some(id) = self.0.submitter_seen_by(actor(ctx))
+            && let Some(member) = loaders(ctx).members.load_one(id).await?
+        {
+            return Ok(member.name.as_str().to_owned());
+        }
+        let group = loaders(ctx).groups.load_one(self.0.origin_group_id).await?;
+        Ok(match group {
+            Some(group) => format!("a member of {}", group.name.as_str()),
+            None => "a member".to_owned(),
+        })
+    }
+
+    /// Whether the submitter agreed that their name may travel with the item.
+    async fn share_my_name(&self) -> bool {
+        self.0.share_name
     }
 
     async fn channel(&self) -> Channel {
@@ -318,10 +339,21 @@ impl ItemEventNode {
     }
 
     /// Who did it (`null` for the system).
+    /// Who made this step. Raising an item is the submitter's step, so it is named only where
+    /// the item's `submitter` is.
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<MemberNode>> {
         let Some(id) = self.0.actor_id else {
             return Ok(None);
         };
+        if matches!(
+            self.0.kind,
+            domain::EventKind::Raised | domain::EventKind::SafetyReferred
+        ) {
+            let item = loaders(ctx).items.load_one(self.0.item_id).await?;
+            if item.and_then(|i| i.submitter_seen_by(actor(ctx))) != Some(id) {
+                return Ok(None);
+            }
+        }
         Ok(loaders(ctx).members.load_one(id).await?.map(MemberNode))
     }
 
@@ -496,8 +528,14 @@ pub struct RaiseItemInput {
     pub safety_concern: bool,
     #[graphql(default)]
     pub themes: Vec<String>,
-    /// Send the same key again (a retry, a double click) and you get the same item back.
+    /// Send the same key again (a retry, a double click) and you get the same item back;
+    /// the same key with a different report is refused. Letters, digits and . _ : - only.
     pub idempotency_key: Option<String>,
+    /// May your name travel with the item to the district, the council and the
+    /// commissioners? By default it does not: beyond your PPG's officers they see "a member
+    /// of <your PPG>". Either way the answer comes back to you.
+    #[graphql(default = false)]
+    pub share_my_name: bool,
 }
 
 /// What was removed from the text, and how often.
@@ -593,6 +631,7 @@ impl ItemMutation {
             themes: input.themes,
             idempotency_key: input.idempotency_key,
             channel: domain::Channel::Graphql,
+            share_name: input.share_my_name,
         };
         let raised = items::raise(db(ctx), actor(ctx), raise).await?;
         Ok(RaiseItemPayload {
@@ -681,12 +720,18 @@ impl ItemSubscription {
         &self,
         ctx: &Context<'_>,
         group_id: Option<ID>,
-    ) -> Result<impl Stream<Item = ItemEventNode>> {
+    ) -> Result<impl Stream<Item = Result<ItemEventNode>>> {
         let group = group_id
             .map(|id| ids::from_global::<GroupId>(&id, "groupId"))
             .transpose()?;
         let feed = ctx.data::<crate::feed::EventFeed>()?;
-        let stream = feed.watch(db(ctx).clone(), actor(ctx).clone(), group);
-        Ok(futures_util::StreamExt::map(stream, ItemEventNode))
+        let follower = crate::feed::Follower {
+            actor: actor(ctx).clone(),
+            credential: super::request(ctx).credential.clone(),
+        };
+        let stream = feed.watch(db(ctx).clone(), follower, group)?;
+        Ok(futures_util::StreamExt::map(stream, |event| {
+            event.map(ItemEventNode).map_err(Into::into)
+        }))
     }
 }

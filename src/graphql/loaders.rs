@@ -15,6 +15,7 @@ use crate::domain::provider::Provider;
 use crate::domain::{GroupId, ItemEventId, ItemId, MemberId, ProviderId};
 use crate::error::AppError;
 use crate::services;
+use crate::services::members::AreaRoleHeld;
 
 pub struct Loaders {
     pub groups: DataLoader<GroupLoader>,
@@ -22,6 +23,7 @@ pub struct Loaders {
     pub providers: DataLoader<ProviderLoader>,
     pub representatives: DataLoader<RepresentativesLoader>,
     pub memberships_of_member: DataLoader<MembershipsOfMemberLoader>,
+    pub area_roles: DataLoader<AreaRolesLoader>,
     pub items: DataLoader<ItemLoader>,
     pub item_events: DataLoader<ItemEventsLoader>,
     pub event_by_id: DataLoader<EventByIdLoader>,
@@ -65,6 +67,7 @@ impl Loaders {
             providers: loader(ProviderLoader(source())),
             representatives: loader(RepresentativesLoader(source())),
             memberships_of_member: loader(MembershipsOfMemberLoader(source())),
+            area_roles: loader(AreaRolesLoader(source())),
             items: loader(ItemLoader(source())),
             item_events: loader(ItemEventsLoader(source())),
             event_by_id: loader(EventByIdLoader(source())),
@@ -84,6 +87,7 @@ pub struct MemberLoader(Source);
 pub struct ProviderLoader(Source);
 pub struct RepresentativesLoader(Source);
 pub struct MembershipsOfMemberLoader(Source);
+pub struct AreaRolesLoader(Source);
 pub struct ItemLoader(Source);
 /// An item's trail. Only reached from an item the caller could already load.
 pub struct ItemEventsLoader(Source);
@@ -137,6 +141,18 @@ impl Loader<MemberId> for MembershipsOfMemberLoader {
         keys: &[MemberId],
     ) -> Result<HashMap<MemberId, Vec<Membership>>, AppError> {
         services::members::memberships_of_members(&self.0.db, &self.0.actor, keys, true).await
+    }
+}
+
+impl Loader<MemberId> for AreaRolesLoader {
+    type Value = Vec<AreaRoleHeld>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[MemberId],
+    ) -> Result<HashMap<MemberId, Vec<AreaRoleHeld>>, AppError> {
+        services::members::area_roles_of(&self.0.db, &self.0.actor, keys).await
     }
 }
 

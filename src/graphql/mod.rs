@@ -17,6 +17,7 @@ use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::domain::authz::Actor;
+use crate::services::tokens::Credential;
 pub use loaders::Loaders;
 
 #[derive(MergedObject, Default)]
@@ -72,17 +73,20 @@ pub fn sdl() -> String {
     schema.sdl()
 }
 
-/// What every resolver of one request needs: who is asking and the request's batch loaders.
+/// What every resolver of one request needs: who is asking and the request's batch loaders;
+/// for a live subscription, also the credential to check again on every event.
 pub struct RequestContext {
     pub actor: Actor,
+    pub credential: Option<Credential>,
     pub loaders: Loaders,
 }
 
 impl RequestContext {
-    pub fn new(db: DatabaseConnection, actor: Actor) -> Self {
+    pub fn new(db: DatabaseConnection, actor: Actor, credential: Option<Credential>) -> Self {
         Self {
             loaders: Loaders::new(db, actor.clone()),
             actor,
+            credential,
         }
     }
 }

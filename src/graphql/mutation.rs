@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 
 use super::ids;
 use super::types::{
-    ApiTokenNode, GroupKind, GroupNode, MemberNode, MembershipNode, ProviderKind, ProviderNode,
-    Role,
+    ApiTokenNode, GroupKind, GroupNode, MemberNode, MembershipNode, OrgRole, ProviderKind,
+    ProviderNode, Role,
 };
 use super::{actor, db};
 use crate::domain::member::Role as DomainRole;
@@ -125,14 +125,15 @@ pub struct EndNominationPayload {
 }
 
 #[derive(InputObject)]
-pub struct SetOrganisationRolesInput {
+pub struct AreaRoleInput {
     pub member_id: ID,
-    pub administrator: Option<bool>,
-    pub commissioner: Option<bool>,
+    /// The area's Patients' Council.
+    pub area_id: ID,
+    pub role: OrgRole,
 }
 
 #[derive(SimpleObject)]
-pub struct SetOrganisationRolesPayload {
+pub struct AreaRolePayload {
     pub member: MemberNode,
 }
 
@@ -316,24 +317,32 @@ impl StructureMutation {
         })
     }
 
-    /// Makes someone an administrator or commissioner, or stops them being one
-    /// (administrators).
-    async fn set_organisation_roles(
+    /// Gives a member an organisation role in an area: administrator (sets up its
+    /// structure) or commissioner (its quality team). The area's administrators may.
+    async fn grant_area_role(
         &self,
         ctx: &Context<'_>,
-        input: SetOrganisationRolesInput,
-    ) -> Result<SetOrganisationRolesPayload> {
-        let id = ids::from_global::<MemberId>(&input.member_id, "memberId")?;
-        let member = members::set_organisation_roles(
-            db(ctx),
-            actor(ctx),
-            id,
-            input.administrator,
-            input.commissioner,
-        )
-        .await?;
-        Ok(SetOrganisationRolesPayload {
-            member: MemberNode(member),
+        input: AreaRoleInput,
+    ) -> Result<AreaRolePayload> {
+        let member = ids::from_global::<MemberId>(&input.member_id, "memberId")?;
+        let area = ids::from_global::<GroupId>(&input.area_id, "areaId")?;
+        members::grant_area_role(db(ctx), actor(ctx), member, area, input.role.into()).await?;
+        Ok(AreaRolePayload {
+            member: MemberNode(members::get(db(ctx), actor(ctx), member).await?),
+        })
+    }
+
+    /// Ends a member's organisation role in an area; the record stays.
+    async fn end_area_role(
+        &self,
+        ctx: &Context<'_>,
+        input: AreaRoleInput,
+    ) -> Result<AreaRolePayload> {
+        let member = ids::from_global::<MemberId>(&input.member_id, "memberId")?;
+        let area = ids::from_global::<GroupId>(&input.area_id, "areaId")?;
+        members::end_area_role(db(ctx), actor(ctx), member, area, input.role.into()).await?;
+        Ok(AreaRolePayload {
+            member: MemberNode(members::get(db(ctx), actor(ctx), member).await?),
         })
     }
 

@@ -9,7 +9,7 @@ use super::items::ItemNode;
 use super::pagination::{self, IdConnection};
 use super::types::GroupNode;
 use super::{actor, db, loaders};
-use crate::domain::newsletter::{Entry, Newsletter, PageFormat};
+use crate::domain::newsletter::{Entry, Newsletter, PageFormat, Review};
 use crate::domain::{GroupId, ItemId, NewsletterEntryId, NewsletterId};
 use crate::error::AppError;
 use crate::services::{chat, newsletters};
@@ -174,6 +174,26 @@ impl NewsletterEntryNode {
         &self.0.body
     }
 
+    /// Whether this entry, made from an item's text, still holds words that could be a
+    /// person's name. A draft with such an entry cannot be published until each one is
+    /// rewritten (`updateNewsletterEntry`) or marked reviewed (`markNewsletterEntryReviewed`).
+    async fn needs_review(&self) -> bool {
+        matches!(self.0.review, Review::Needed(_))
+    }
+
+    /// The words that could be names, for the secretary to look at.
+    async fn review_words(&self) -> Vec<String> {
+        match &self.0.review {
+            Review::Needed(words) => words.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A secretary looked at the words and let the entry stand.
+    async fn reviewed(&self) -> bool {
+        self.0.review == Review::Reviewed
+    }
+
     /// The item it is about, when you may see it.
     async fn item(&self, ctx: &Context<'_>) -> Result<Option<ItemNode>> {
         let Some(id) = self.0.item_id else {
@@ -247,6 +267,11 @@ pub struct UpdateNewsletterEntryInput {
 
 #[derive(InputObject)]
 pub struct RemoveNewsletterEntryInput {
+    pub entry_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct MarkNewsletterEntryReviewedInput {
     pub entry_id: ID,
 }
 
@@ -367,6 +392,24 @@ impl NewsletterMutation {
             ids::from_global::<NewsletterEntryId>(&input.entry_id, "entryId")?,
             input.heading,
             input.body,
+        )
+        .await?;
+        Ok(NewsletterPayload {
+            newsletter: NewsletterNode(newsletter),
+        })
+    }
+
+    /// Says that an entry flagged for possible names was looked at and names nobody, so it
+    /// may be published as it is.
+    async fn mark_newsletter_entry_reviewed(
+        &self,
+        ctx: &Context<'_>,
+        input: MarkNewsletterEntryReviewedInput,
+    ) -> Result<NewsletterPayload> {
+        let newsletter = newsletters::mark_entry_reviewed(
+            db(ctx),
+            actor(ctx),
+            ids::from_global::<NewsletterEntryId>(&input.entry_id, "entryId")?,
         )
         .await?;
         Ok(NewsletterPayload {

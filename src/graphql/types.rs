@@ -12,6 +12,7 @@ use crate::domain::group::Group;
 use crate::domain::member::{Member, Membership};
 use crate::domain::provider::Provider;
 use crate::services::groups::GroupFilter;
+use crate::services::members::AreaRoleHeld;
 use crate::services::{self, tokens::ApiToken};
 
 /// The tier of a group in the pyramid.
@@ -219,19 +220,23 @@ impl MemberNode {
         self.0.name.as_str()
     }
 
-    /// Seen only by the member and by administrators; `null` for everyone else.
+    /// Seen only by the member and by the administrators of their area; `null` for everyone
+    /// else.
     async fn email(&self) -> Option<&str> {
         self.0.email.as_ref().map(|e| e.as_str())
     }
 
-    /// Sets up the pyramid: groups, providers, organisation-wide roles.
-    async fn administrator(&self) -> bool {
-        self.0.administrator
-    }
-
-    /// Works in the commissioners' quality team.
-    async fn commissioner(&self) -> bool {
-        self.0.commissioner
+    /// The organisation roles the member holds now, each in one area (a Patients' Council
+    /// and everything under it).
+    async fn area_roles(&self, ctx: &Context<'_>) -> Result<Vec<AreaRoleNode>> {
+        Ok(loaders(ctx)
+            .area_roles
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(AreaRoleNode)
+            .collect())
     }
 
     /// The member's places in the pyramid.
@@ -382,5 +387,39 @@ impl ApiTokenNode {
 
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
+    }
+}
+
+/// An organisation role held in an area.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::authz::OrgRole")]
+pub enum OrgRole {
+    /// Sets up the area: its groups, members, nominations and chat channels. Does not read or
+    /// move items.
+    Administrator,
+    /// The area's quality team: sees all of its items, answers those referred to it.
+    Commissioner,
+}
+
+pub struct AreaRoleNode(pub AreaRoleHeld);
+
+/// A role a member holds in an area.
+#[Object(name = "AreaRole")]
+impl AreaRoleNode {
+    async fn role(&self) -> OrgRole {
+        self.0.role.role.into()
+    }
+
+    /// The area's Patients' Council.
+    async fn area(&self, ctx: &Context<'_>) -> Result<Option<GroupNode>> {
+        Ok(loaders(ctx)
+            .groups
+            .load_one(self.0.role.area)
+            .await?
+            .map(GroupNode))
+    }
+
+    async fn since(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.since
     }
 }

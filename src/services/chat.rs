@@ -130,9 +130,8 @@ pub async fn link_account(
     .await?;
     let actor = Actor::Member(authz::Principal {
         member_id: MemberId(found.member_id),
-        administrator: false,
-        commissioner: false,
         seats: Vec::new(),
+        area_roles: Vec::new(),
     });
     audit::record(
         &txn,
@@ -186,15 +185,28 @@ pub async fn link_channel(
             "A Discord channel id is a long number (in Discord: right-click the channel, Copy Channel ID).",
         ));
     }
-    authz::may_run_group(
-        actor,
-        group,
-        "Only an administrator or the group's secretary or chair can link its chat channel.",
-    )?;
+    authz::may_see_people(actor)?;
     let txn = db.begin().await?;
-    groups::get(&txn, group)
+    let target = groups::get(&txn, group)
         .await
         .map_err(|_| AppError::bad_input("groupId", "There is no group with that id."))?;
+    authz::may_link_channel(actor, target.id, target.area_id)?;
+    // A channel already linked to another group is that group's: taking it over needs the
+    // right to run that group too.
+    let holder = chat_channel::Entity::find()
+        .filter(chat_channel::Column::Platform.eq(platform))
+        .filter(chat_channel::Column::ExternalId.eq(external_channel))
+        .one(&txn)
+        .await?;
+    if let Some(holder) = holder.filter(|h| h.group_id != target.id.0) {
+        let current = groups::get(&txn, GroupId(holder.group_id)).await?;
+        authz::may_link_channel(actor, current.id, current.area_id).map_err(|_| {
+            AppError::Forbidden(format!(
+                "This channel is linked to {}: only that group's secretary or chair, or an administrator of its area, can move it to another group.",
+                current.name.as_str()
+            ))
+        })?;
+    }
     chat_channel::Entity::delete_many()
         .filter(chat_channel::Column::Platform.eq(platform))
         .filter(

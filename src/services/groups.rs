@@ -49,12 +49,16 @@ pub(crate) fn from_model(model: db::Model) -> AppResult<Group> {
         .map(PracticeCode::parse)
         .transpose()
         .map_err(|_| super::corrupt("groups", model.id, "practice code"))?;
+    let area_id = model
+        .area_id
+        .ok_or_else(|| super::corrupt("groups", model.id, "area"))?;
     Ok(Group {
         id: GroupId(model.id),
         kind,
         name,
         parent_id: model.parent_id.map(GroupId),
         practice_code,
+        area_id: GroupId(area_id),
     })
 }
 
@@ -134,14 +138,14 @@ pub async fn path(conn: &impl ConnectionTrait, id: GroupId) -> AppResult<Vec<Gro
     Ok(path)
 }
 
-async fn parent_kind(
+async fn parent_of(
     conn: &impl ConnectionTrait,
     parent_id: Option<GroupId>,
-) -> AppResult<Option<GroupKind>> {
+) -> AppResult<Option<Group>> {
     match parent_id {
         None => Ok(None),
         Some(id) => match get(conn, id).await {
-            Ok(parent) => Ok(Some(parent.kind)),
+            Ok(parent) => Ok(Some(parent)),
             Err(AppError::NotFound(_)) => Err(AppError::bad_input(
                 "parentId",
                 "The parent group does not exist.",
@@ -153,7 +157,7 @@ async fn parent_kind(
 
 #[tracing::instrument(skip_all, fields(member = ?actor.member_id()))]
 pub async fn create(db: &DatabaseConnection, actor: &Actor, input: NewGroup) -> AppResult<Group> {
-    authz::may_manage_structure(actor)?;
+    authz::may_see_people(actor)?;
     let name = GroupName::parse(&input.name)?;
     let practice_code = input
         .practice_code
@@ -161,14 +165,21 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: NewGroup) -> 
         .map(PracticeCode::parse)
         .transpose()?;
     let txn = db.begin().await?;
-    let parent = parent_kind(&txn, input.parent_id).await?;
-    group::check_group(input.kind, parent, practice_code.as_ref())?;
+    let parent = parent_of(&txn, input.parent_id).await?;
+    group::check_group(
+        input.kind,
+        parent.as_ref().map(|p| p.kind),
+        practice_code.as_ref(),
+    )?;
+    // A council is a new area; anything else joins its parent's.
+    authz::may_manage_structure(actor, parent.as_ref().map(|p| p.area_id))?;
     let now = super::now();
-    let model = db::ActiveModel {
+    let mut model = db::ActiveModel {
         kind: Set(input.kind.as_str().to_owned()),
         name: Set(name.as_str().to_owned()),
         parent_id: Set(input.parent_id.map(|p| p.0)),
         practice_code: Set(practice_code.as_ref().map(|c| c.as_str().to_owned())),
+        area_id: Set(parent.as_ref().map(|p| p.area_id.0)),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -176,6 +187,12 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: NewGroup) -> 
     .insert(&txn)
     .await
     .on_unique_violation(|| duplicate_practice_code(practice_code.as_ref()))?;
+    if model.area_id.is_none() {
+        let own = model.id;
+        let mut council: db::ActiveModel = model.into();
+        council.area_id = Set(Some(own));
+        model = council.update(&txn).await?;
+    }
     audit::record(
         &txn,
         actor,
@@ -195,7 +212,7 @@ pub async fn update(
     id: GroupId,
     changes: GroupChanges,
 ) -> AppResult<Group> {
-    authz::may_manage_structure(actor)?;
+    authz::may_see_people(actor)?;
     let name = changes.name.as_deref().map(GroupName::parse).transpose()?;
     let practice_code = changes
         .practice_code
@@ -204,11 +221,21 @@ pub async fn update(
         .transpose()?;
     let txn = db.begin().await?;
     let current = get(&txn, id).await?;
+    authz::may_manage_structure(actor, Some(current.area_id))?;
     let parent_id = changes.parent_id.or(current.parent_id);
-    let parent = parent_kind(&txn, parent_id).await?;
+    let parent = parent_of(&txn, parent_id).await?;
+    if parent
+        .as_ref()
+        .is_some_and(|p| p.area_id != current.area_id)
+    {
+        return Err(AppError::bad_input(
+            "parentId",
+            "A group cannot move to another area: its items belong to this one.",
+        ));
+    }
     group::check_group(
         current.kind,
-        parent,
+        parent.as_ref().map(|p| p.kind),
         practice_code.as_ref().or(current.practice_code.as_ref()),
     )?;
     let mut model: db::ActiveModel = db::Entity::find_by_id(id.0)

@@ -13,10 +13,11 @@ use sea_orm::{
 use super::items::{self, Action};
 use super::{audit, groups};
 use crate::domain::authz::{self, Actor};
+use crate::domain::group::Group;
 use crate::domain::item::{EventKind, Move, Outcome};
 use crate::domain::meeting::{AgendaEntry, Decision, Meeting, STANDING_AGENDA};
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::text::{self, parse_text};
+use crate::domain::text::{self, RedactedText, parse_redacted};
 use crate::domain::{GroupId, ItemEventId, ItemId, MeetingId, MemberId};
 use crate::entities::{item_event, meeting as db, member as member_db};
 use crate::error::{AppError, AppResult};
@@ -61,8 +62,8 @@ fn check_officer(actor: &Actor, group: GroupId) -> AppResult<()> {
 }
 
 /// A meeting the caller may not see does not exist for them.
-fn check_member(actor: &Actor, group: GroupId) -> AppResult<()> {
-    if authz::may_see_meetings_of(actor, group) {
+fn check_member(actor: &Actor, group: &Group) -> AppResult<()> {
+    if authz::may_see_meetings_of(actor, group.id, group.area_id) {
         Ok(())
     } else {
         Err(AppError::not_found("meeting"))
@@ -77,14 +78,29 @@ pub async fn schedule(
     input: NewMeeting,
 ) -> AppResult<Meeting> {
     check_officer(actor, input.group_id)?;
+    let mut removed = Vec::new();
     let title = match input.title.as_deref().filter(|t| !t.trim().is_empty()) {
-        Some(title) => parse_text("title", "The meeting's title", title, text::TITLE)?,
-        None => format!("Meeting of {}", input.held_on.format("%-d %B %Y")),
+        Some(title) => parse_redacted(
+            "title",
+            "The meeting's title",
+            title,
+            text::TITLE,
+            &mut removed,
+        )?,
+        None => RedactedText::scrub(&format!("Meeting of {}", input.held_on.format("%-d %B %Y"))),
     };
     let other_business = input
         .other_business
         .iter()
-        .map(|line| parse_text("otherBusiness", "An agenda line", line, text::TITLE))
+        .map(|line| {
+            parse_redacted(
+                "otherBusiness",
+                "An agenda line",
+                line,
+                text::TITLE,
+                &mut removed,
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let txn = db.begin().await?;
     let group = groups::get(&txn, input.group_id).await?;
@@ -102,13 +118,13 @@ pub async fn schedule(
     let mut agenda: Vec<AgendaEntry> = STANDING_AGENDA
         .iter()
         .map(|title| AgendaEntry {
-            title: (*title).to_owned(),
+            title: RedactedText::scrub(title),
             item_id: None,
             standing: true,
         })
         .collect();
     agenda.extend(waiting.iter().map(|item| AgendaEntry {
-        title: format!("{}: {}", item.reference, item.title),
+        title: RedactedText::scrub(&format!("{}: {}", item.reference, item.title)),
         item_id: Some(item.id.0),
         standing: false,
     }));
@@ -160,7 +176,7 @@ pub async fn record_minutes(
         .await?
         .ok_or_else(|| AppError::not_found("meeting"))?;
     let meeting = from_model(meeting)?;
-    check_member(actor, meeting.group_id)?;
+    check_member(actor, &groups::get(&txn, meeting.group_id).await?)?;
     check_officer(actor, meeting.group_id)?;
     if meeting.minutes_recorded {
         return Err(AppError::Conflict(
@@ -221,10 +237,15 @@ pub async fn get_many(
         .filter(db::Column::Id.is_in(ids.iter().map(|m| m.0)))
         .all(conn)
         .await?;
+    let group_ids: Vec<GroupId> = rows.iter().map(|m| GroupId(m.group_id)).collect();
+    let groups = groups::get_many(conn, &group_ids).await?;
     let mut found = HashMap::new();
     for row in rows {
         let meeting = from_model(row)?;
-        if check_member(actor, meeting.group_id).is_ok() {
+        let visible = groups
+            .get(&meeting.group_id)
+            .is_some_and(|g| check_member(actor, g).is_ok());
+        if visible {
             found.insert(meeting.id, meeting);
         }
     }
@@ -239,7 +260,7 @@ pub async fn of_group(
     page: PageRequest,
 ) -> AppResult<Page<Meeting>> {
     authz::may_see_people(actor)?;
-    if check_member(actor, group).is_err() {
+    if check_member(actor, &groups::get(conn, group).await?).is_err() {
         return Ok(Page {
             items: Vec::new(),
             has_next_page: false,

@@ -12,7 +12,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::item::{EventKind, Outcome, Status};
-use crate::domain::{GroupId, ItemEventId, ItemId, MemberId, NewsletterId};
+use crate::domain::{GroupId, ItemEventId, ItemId, MemberId, NewsletterId, RedactedText};
 use crate::entities::outbox as db;
 use crate::error::AppResult;
 
@@ -67,7 +67,7 @@ pub enum Message {
     /// A newsletter was published: a short post with its link.
     Newsletter {
         newsletter_id: NewsletterId,
-        title: String,
+        title: RedactedText,
         issuer: String,
         summary: String,
         /// Where it can be read, relative to Pyramid's public address.
@@ -78,20 +78,20 @@ pub enum Message {
         item_id: ItemId,
         event_id: ItemEventId,
         reference: String,
-        title: String,
+        title: RedactedText,
         event: EventKind,
         status: Status,
         /// The group holding the item now.
         group_id: GroupId,
         /// The answer, for a response.
-        answer: Option<String>,
+        answer: Option<RedactedText>,
         outcome: Option<Outcome>,
     },
     /// A safety concern was raised, for the quality team.
     SafetyAlert {
         item_id: ItemId,
         reference: String,
-        title: String,
+        title: RedactedText,
         /// The group it was raised in.
         group_id: GroupId,
     },
@@ -191,11 +191,11 @@ mod tests {
             item_id: ItemId(4),
             event_id: ItemEventId(9),
             reference: "SI-2026-000004".into(),
-            title: "Long waits".into(),
+            title: RedactedText::scrub("Long waits"),
             event: EventKind::Responded,
             status: Status::Responded,
             group_id: GroupId(2),
-            answer: Some("Two more clinicians.".into()),
+            answer: Some(RedactedText::scrub("Two more clinicians.")),
             outcome: Some(Outcome::ChangeMade),
         }
     }
@@ -220,7 +220,7 @@ mod tests {
             Ok(Message::SafetyAlert {
                 item_id: ItemId(3),
                 reference: "SI-2026-000003".into(),
-                title: "Wrong dose".into(),
+                title: RedactedText::scrub("Wrong dose"),
                 group_id: GroupId(5),
             })
         );
@@ -243,7 +243,7 @@ mod tests {
     fn dedupe_keys_name_the_delivery() {
         let newsletter = Message::Newsletter {
             newsletter_id: NewsletterId(7),
-            title: "t".into(),
+            title: RedactedText::scrub("t"),
             issuer: "i".into(),
             summary: "s".into(),
             path: "/newsletters/7".into(),

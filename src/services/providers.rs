@@ -96,7 +96,7 @@ pub async fn create(
     actor: &Actor,
     input: NewProvider,
 ) -> AppResult<Provider> {
-    authz::may_manage_structure(actor)?;
+    authz::may_manage_providers(actor)?;
     let name = ProviderName::parse(&input.name)?;
     let ods_code = input.ods_code.as_deref().map(OdsCode::parse).transpose()?;
     let txn = db.begin().await?;
@@ -138,7 +138,7 @@ pub async fn update(
     id: ProviderId,
     changes: ProviderChanges,
 ) -> AppResult<Provider> {
-    authz::may_manage_structure(actor)?;
+    authz::may_manage_providers(actor)?;
     let name = changes
         .name
         .as_deref()

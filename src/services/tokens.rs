@@ -13,9 +13,10 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, Subject};
-use crate::domain::authz::{self, Actor, Principal, Seat};
+use super::members;
+use crate::domain::authz::{self, Actor, AreaRole, OrgRole, Principal, Seat};
 use crate::domain::member::Role;
-use crate::domain::text::{self, parse_text};
+use crate::domain::text::{self, RedactedText, parse_redacted};
 use crate::domain::{ApiTokenId, GroupId, MemberId};
 use crate::entities::{api_token as db, member as member_db};
 use crate::error::{AppError, AppResult};
@@ -27,7 +28,7 @@ const PREFIX: &str = "pyr_";
 pub struct ApiToken {
     pub id: ApiTokenId,
     pub member_id: MemberId,
-    pub label: String,
+    pub label: RedactedText,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
@@ -64,6 +65,24 @@ fn generate_secret() -> String {
     )
 }
 
+/// Whether the caller may manage `owner`'s tokens (their own, or as an administrator of an
+/// area the owner belongs to).
+async fn check_may_manage(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    owner: MemberId,
+) -> AppResult<()> {
+    let areas = if actor.member_id() == Some(owner) || !actor.is_any_administrator() {
+        Vec::new()
+    } else {
+        members::areas_of(conn, &[owner])
+            .await?
+            .remove(&owner)
+            .unwrap_or_default()
+    };
+    Ok(authz::may_manage_tokens(actor, owner, &areas)?)
+}
+
 /// Issues a new token for `member`.
 #[tracing::instrument(skip_all, fields(owner = %member, member = ?actor.member_id()))]
 pub async fn create(
@@ -72,8 +91,9 @@ pub async fn create(
     member: MemberId,
     label: &str,
 ) -> AppResult<IssuedToken> {
-    authz::may_manage_tokens(actor, member)?;
-    let label = parse_text("label", "A token's label", label, text::NAME)?;
+    check_may_manage(db, actor, member).await?;
+    let mut removed = Vec::new();
+    let label = parse_redacted("label", "A token's label", label, text::NAME, &mut removed)?;
     let txn = db.begin().await?;
     member_db::Entity::find_by_id(member.0)
         .one(&txn)
@@ -112,7 +132,8 @@ pub async fn revoke(db: &DatabaseConnection, actor: &Actor, id: ApiTokenId) -> A
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("API token"))?;
-    authz::may_manage_tokens(actor, MemberId(model.member_id))
+    check_may_manage(&txn, actor, MemberId(model.member_id))
+        .await
         .map_err(|_| AppError::not_found("API token"))?;
     if model.revoked_at.is_some() {
         return Ok(from_model(model));
@@ -158,7 +179,7 @@ pub async fn list(
     actor: &Actor,
     member: MemberId,
 ) -> AppResult<Vec<ApiToken>> {
-    authz::may_manage_tokens(actor, member)?;
+    check_may_manage(conn, actor, member).await?;
     Ok(db::Entity::find()
         .filter(db::Column::MemberId.eq(member.0))
         .order_by_desc(db::Column::Id)
@@ -169,26 +190,58 @@ pub async fn list(
         .collect())
 }
 
-/// Turns a bearer token into the caller it belongs to, with their current memberships.
-/// One statement: the token's member joined to their current memberships.
-#[tracing::instrument(skip_all)]
+/// What identifies a caller's token without being the token: its hash. A live subscription
+/// keeps this, not the secret, to check on each event that the token is still good.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential(String);
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credential(hidden)")
+    }
+}
+
+/// The credential a bearer token stands for, or `InvalidToken` when it cannot be one of ours.
+pub fn credential(secret: &str) -> AppResult<Credential> {
+    if secret.starts_with(PREFIX) {
+        Ok(Credential(hash(secret)))
+    } else {
+        Err(AppError::InvalidToken)
+    }
+}
+
+/// Turns a bearer token into the caller it belongs to (see `authenticate_credential`).
 pub async fn authenticate(conn: &impl ConnectionTrait, secret: &str) -> AppResult<Actor> {
-    use crate::entities::membership as ms;
+    authenticate_credential(conn, &credential(secret)?).await
+}
+
+/// The caller a credential belongs to, with their current memberships and organisation
+/// roles, or `InvalidToken` once the token is revoked. One statement: the token's member
+/// joined to their current memberships and current area roles.
+#[tracing::instrument(skip_all)]
+pub async fn authenticate_credential(
+    conn: &impl ConnectionTrait,
+    credential: &Credential,
+) -> AppResult<Actor> {
+    use crate::entities::{area_role as ar, membership as ms};
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
 
-    if !secret.starts_with(PREFIX) {
-        return Err(AppError::InvalidToken);
-    }
     let query = Query::select()
         .expr_as(
             Expr::col((member_db::Entity, member_db::Column::Id)),
             Alias::new("member_id"),
         )
-        .column((member_db::Entity, member_db::Column::Administrator))
-        .column((member_db::Entity, member_db::Column::Commissioner))
         .column((ms::Entity, ms::Column::GroupId))
         .column((ms::Entity, ms::Column::Role))
         .column((ms::Entity, ms::Column::RepresentsGroupId))
+        .expr_as(
+            Expr::col((ar::Entity, ar::Column::AreaId)),
+            Alias::new("role_area"),
+        )
+        .expr_as(
+            Expr::col((ar::Entity, ar::Column::Role)),
+            Alias::new("area_role"),
+        )
         .from(db::Entity)
         .join(
             JoinType::InnerJoin,
@@ -203,7 +256,14 @@ pub async fn authenticate(conn: &impl ConnectionTrait, secret: &str) -> AppResul
                 .equals((member_db::Entity, member_db::Column::Id))
                 .and(Expr::col((ms::Entity, ms::Column::Until)).is_null()),
         )
-        .and_where(Expr::col((db::Entity, db::Column::TokenHash)).eq(hash(secret)))
+        .join(
+            JoinType::LeftJoin,
+            ar::Entity,
+            Expr::col((ar::Entity, ar::Column::MemberId))
+                .equals((member_db::Entity, member_db::Column::Id))
+                .and(Expr::col((ar::Entity, ar::Column::Until)).is_null()),
+        )
+        .and_where(Expr::col((db::Entity, db::Column::TokenHash)).eq(credential.0.as_str()))
         .and_where(Expr::col((db::Entity, db::Column::RevokedAt)).is_null())
         .to_owned();
     let rows = conn.query_all(&query).await?;
@@ -212,23 +272,39 @@ pub async fn authenticate(conn: &impl ConnectionTrait, secret: &str) -> AppResul
     };
     let mut principal = Principal {
         member_id: MemberId(first.try_get("", "member_id")?),
-        administrator: first.try_get("", "administrator")?,
-        commissioner: first.try_get("", "commissioner")?,
         seats: Vec::new(),
+        area_roles: Vec::new(),
     };
+    // Each seat appears once per area role and each role once per seat: keep one of each.
     for row in &rows {
         let group: Option<i64> = row.try_get("", "group_id")?;
         let role: Option<String> = row.try_get("", "role")?;
         if let (Some(group), Some(role)) = (group, role) {
             let role =
                 Role::from_db(&role).ok_or_else(|| super::corrupt("memberships", group, "role"))?;
-            principal.seats.push(Seat {
+            let seat = Seat {
                 group: GroupId(group),
                 role,
                 represents: row
                     .try_get::<Option<i64>>("", "represents_group_id")?
                     .map(GroupId),
-            });
+            };
+            if !principal.seats.contains(&seat) {
+                principal.seats.push(seat);
+            }
+        }
+        let area: Option<i64> = row.try_get("", "role_area")?;
+        let role: Option<String> = row.try_get("", "area_role")?;
+        if let (Some(area), Some(role)) = (area, role) {
+            let role = OrgRole::from_db(&role)
+                .ok_or_else(|| super::corrupt("area_roles", area, "role"))?;
+            let held = AreaRole {
+                area: GroupId(area),
+                role,
+            };
+            if !principal.area_roles.contains(&held) {
+                principal.area_roles.push(held);
+            }
         }
     }
     Ok(Actor::Member(principal))

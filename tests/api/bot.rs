@@ -361,7 +361,7 @@ async fn a_report_through_the_form_raises_a_redacted_item_in_the_members_ppg() {
         .unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(
-        stored[0].body,
+        stored[0].body.as_str(),
         "My neighbour (NHS [NHS number removed]) waited all night for the out-of-hours doctor."
     );
     assert_eq!(
@@ -884,5 +884,60 @@ async fn a_rate_limited_delivery_is_retried_later_not_lost() {
         .filter(|r| r.path == format!("/api/v10/channels/{channel}/messages"))
         .collect();
     assert_eq!(sent.iter().filter(|r| r.status == 200).count(), 1);
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn nothing_the_bot_says_can_ping_everyone() {
+    let world = World::start().await;
+    world.link(&world.p.ppg_member, MEMBER).await;
+    // A safety report titled to ping the whole server, sent through the form.
+    let reply = world
+        .send(form_submit(
+            "form-ping",
+            "report|SOFT_INTELLIGENCE|NEGATIVE|Y|OWN_EXPERIENCE",
+            &[
+                ("title", "@everyone wrong tablets <@&1234>"),
+                ("body", "@here the ward gave the wrong dose."),
+            ],
+            MEMBER,
+            FakeDiscord::DEFAULT_CHANNEL_ID,
+        ))
+        .await;
+    assert_eq!(
+        reply.body["data"]["allowed_mentions"]["parse"],
+        json!([]),
+        "{reply}"
+    );
+    // The quality team's alert is posted with mentions switched off too.
+    world.worker().drain(Utc::now()).await.unwrap();
+    let alert = world
+        .fake
+        .wait_for("the quality team's alert", |r| {
+            r.path == "/api/v10/channels/9999/messages"
+        })
+        .await;
+    assert!(
+        alert.body["content"]
+            .as_str()
+            .unwrap()
+            .contains("@everyone wrong tablets"),
+        "{alert}"
+    );
+    assert_eq!(
+        alert.body["allowed_mentions"]["parse"],
+        json!([]),
+        "{alert}"
+    );
+    assert_eq!(
+        alert.body["allowed_mentions"]["roles"],
+        json!([]),
+        "{alert}"
+    );
+    assert_eq!(
+        alert.body["allowed_mentions"]["users"],
+        json!([]),
+        "{alert}"
+    );
     world.stop().await;
 }

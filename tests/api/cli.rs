@@ -77,7 +77,9 @@ async fn seed_demo_is_idempotent_and_its_tokens_work() {
             "admin",
             "commissioner",
             "district-secretary",
+            "council-chair",
             "council-member",
+            "ppg-chair",
             "ppg-member"
         ]
     );
@@ -114,14 +116,17 @@ async fn seed_demo_is_idempotent_and_its_tokens_work() {
         .nth(1)
         .unwrap()
         .to_owned();
-    let me = "{ me { name administrator } }";
+    let me = "{ me { name areaRoles { role area { kind } } } }";
     assert_eq!(
         app.graphql(Some(&first_admin), me, json!({})).await.code(),
         "UNAUTHENTICATED",
         "re-seeding re-issues tokens"
     );
     let admin = app.graphql(Some(&tokens[0].1), me, json!({})).await.ok();
-    assert_eq!(admin["me"]["administrator"], true);
+    assert_eq!(
+        admin["me"]["areaRoles"],
+        json!([{ "role": "ADMINISTRATOR", "area": { "kind": "COUNCIL" } }])
+    );
     let secretary = app
         .graphql(
             Some(&tokens[2].1),
@@ -163,12 +168,15 @@ async fn token_create_and_revoke_from_the_command_line() {
     let tokens = app
         .graphql(
             Some(&token),
-            "{ me { commissioner apiTokens { id label } } }",
+            "{ me { areaRoles { role } apiTokens { id label } } }",
             json!({}),
         )
         .await
         .ok();
-    assert_eq!(tokens["me"]["commissioner"], true);
+    assert_eq!(
+        tokens["me"]["areaRoles"],
+        json!([{ "role": "COMMISSIONER" }])
+    );
     let id = tokens["me"]["apiTokens"]
         .as_array()
         .unwrap()

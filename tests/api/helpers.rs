@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use pyramid::configuration::{DatabaseUrl, Settings};
-use pyramid::domain::authz::Actor;
+use pyramid::domain::authz::{Actor, OrgRole};
 use pyramid::domain::group::GroupKind;
 use pyramid::domain::member::Role;
 use pyramid::domain::{GroupId, MemberId};
@@ -238,6 +238,8 @@ pub struct Pyramid {
     pub other_member: Person,
     /// Chair of `ppgs[0][0]`.
     pub ppg_chair: Person,
+    /// Chair of `ppgs[0][1]`, the district's other PPG.
+    pub north_b_chair: Person,
     /// Chair of the council.
     pub council_chair: Person,
     /// A member of `ppgs[1][0]`, in the other district.
@@ -298,17 +300,18 @@ impl Pyramid {
             }
         };
         let admin = person_in("Admin", council, Role::Staff).await;
-        members::set_organisation_roles(db, &system, admin.id, Some(true), None)
+        members::grant_area_role(db, &system, admin.id, council, OrgRole::Administrator)
             .await
             .unwrap();
         let commissioner = person_in("Commissioner", council, Role::Staff).await;
-        members::set_organisation_roles(db, &system, commissioner.id, None, Some(true))
+        members::grant_area_role(db, &system, commissioner.id, council, OrgRole::Commissioner)
             .await
             .unwrap();
         let district_secretary = person_in("North Secretary", d0, Role::Secretary).await;
         let ppg_member = person_in("Pat Member", p00, Role::Member).await;
         let other_member = person_in("Sam Member", p00, Role::Member).await;
         let ppg_chair = person_in("Chris Chair", p00, Role::Chair).await;
+        let north_b_chair = person_in("Bo Chair", p01, Role::Chair).await;
         let council_chair = person_in("Council Chair", council, Role::Chair).await;
         let south_member = person_in("Sue South", p10, Role::Member).await;
         Pyramid {
@@ -321,6 +324,7 @@ impl Pyramid {
             ppg_member,
             other_member,
             ppg_chair,
+            north_b_chair,
             council_chair,
             south_member,
         }

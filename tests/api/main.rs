@@ -19,3 +19,4 @@ mod pagination;
 mod schema;
 mod statements;
 mod subscriptions;
+mod trust;

@@ -192,7 +192,7 @@ async fn a_district_newsletter_is_compiled_edited_published_and_delivered_once_t
     let mut ppg_input = input.clone();
     ppg_input["groupId"] = json!(gid("Group", p.ppgs[0][0].0));
     assert_eq!(
-        app.graphql(p.admin.token(), COMPILE, json!({ "input": ppg_input }))
+        app.graphql(p.ppg_chair.token(), COMPILE, json!({ "input": ppg_input }))
             .await
             .field(),
         "groupId"
@@ -213,11 +213,29 @@ async fn a_district_newsletter_is_compiled_edited_published_and_delivered_once_t
     assert_eq!(
         sections(draft),
         [
-            "ANSWERS", "RECEIVED", "RECEIVED", "RECEIVED", "TAKEN_UP", "CLOSED", "WAITING"
+            "SAFETY", "ANSWERS", "RECEIVED", "RECEIVED", "RECEIVED", "TAKEN_UP", "CLOSED",
+            "WAITING"
         ],
         "{draft:#}"
     );
-    let entries = draft["entries"].as_array().unwrap();
+    let all = draft["entries"].as_array().unwrap();
+    // The safety concern raised at a PPG reached the district at once; the newsletter gives
+    // its reference, status and how long it has waited, not what it says.
+    let safety = &all[0];
+    assert!(
+        safety["heading"]
+            .as_str()
+            .unwrap()
+            .starts_with("Safety concern SI-2026-")
+    );
+    assert!(
+        safety["body"]
+            .as_str()
+            .unwrap()
+            .contains("waiting for their answer for"),
+        "{safety}"
+    );
+    let entries = &all[1..];
     assert_eq!(
         entries[0]["heading"],
         "Pharmacy closed early (Staffordshire Out-of-Hours GP Service)"
@@ -245,8 +263,9 @@ async fn a_district_newsletter_is_compiled_edited_published_and_delivered_once_t
     for personal in ["Pat Member", "Chris Chair", "North Secretary", "07700"] {
         assert!(!text.contains(personal), "{personal} in {text}");
     }
-    // The safety concern was raised at a PPG and never reached the district.
+    // The safety concern is there by reference only: not its title, not its text.
     assert!(!text.contains("Wrong medication"));
+    assert!(!text.contains("tablets"));
 
     // The draft is the officers' alone.
     let id = draft["id"].clone();
@@ -296,11 +315,11 @@ async fn a_district_newsletter_is_compiled_edited_published_and_delivered_once_t
     assert_eq!(
         sections(edited),
         [
-            "CLOSED", "NOTICE", "ANSWERS", "RECEIVED", "RECEIVED", "TAKEN_UP", "WAITING"
+            "CLOSED", "NOTICE", "SAFETY", "ANSWERS", "RECEIVED", "RECEIVED", "TAKEN_UP", "WAITING"
         ]
     );
     assert_eq!(
-        edited["entries"][3]["body"],
+        edited["entries"][4]["body"],
         "Three PPGs told us about long waits; we took it to the council."
     );
 

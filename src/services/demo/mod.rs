@@ -8,10 +8,11 @@ mod people;
 
 use sea_orm::DatabaseConnection;
 
-use crate::domain::authz::Actor;
+use crate::domain::authz::{Actor, OrgRole};
 use crate::domain::group::GroupKind;
 use crate::domain::member::Role;
 use crate::domain::provider::ProviderKind;
+use crate::domain::{GroupId, MemberId};
 use crate::error::AppResult;
 use crate::services::{members, tokens};
 
@@ -133,6 +134,7 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<Vec<DemoToken>> {
 
     // Every PPG has a chair, a secretary and a few members; its chair represents it.
     let mut ppg_member = None;
+    let mut ppg_chair = None;
     for (index, ppg) in ppgs.iter().enumerate() {
         let chair = person(
             db,
@@ -147,6 +149,7 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<Vec<DemoToken>> {
         )
         .await?;
         join(db, chair, ppg.id, Role::Chair).await?;
+        ppg_chair.get_or_insert(chair);
         join(db, secretary, ppg.id, Role::Secretary).await?;
         for n in 1..=3 {
             let member = person(
@@ -183,14 +186,14 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<Vec<DemoToken>> {
         .unwrap_or(council_chair);
 
     let administrator = person(db, "Demo administrator", "admin@pyramid.example").await?;
-    members::set_organisation_roles(db, &actor, administrator, Some(true), None).await?;
+    grant_once(db, administrator, council.id, OrgRole::Administrator).await?;
     let commissioner = person(
         db,
         "Quality team commissioner",
         "quality@commissioner.example",
     )
     .await?;
-    members::set_organisation_roles(db, &actor, commissioner, None, Some(true)).await?;
+    grant_once(db, commissioner, council.id, OrgRole::Commissioner).await?;
 
     seed_activity(
         db,
@@ -205,18 +208,43 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<Vec<DemoToken>> {
         ("admin", Some(administrator)),
         ("commissioner", Some(commissioner)),
         ("district-secretary", district_secretary),
+        ("council-chair", Some(council_chair)),
         ("council-member", Some(council_member)),
+        ("ppg-chair", ppg_chair),
         ("ppg-member", ppg_member),
     ];
+    // One person can hold two demo roles (the first PPG's chair also represents it on the
+    // district and the council): revoke every earlier demo token first, then give each person
+    // one token, printed for each of their roles.
+    for member in holders.iter().filter_map(|(_, m)| *m) {
+        tokens::revoke_labelled(db, member, TOKEN_LABEL).await?;
+    }
+    let mut secrets: Vec<(MemberId, String)> = Vec::new();
     let mut issued = Vec::new();
     for (role, member) in holders {
         let Some(member) = member else { continue };
-        tokens::revoke_labelled(db, member, TOKEN_LABEL).await?;
-        let token = tokens::create(db, &actor, member, TOKEN_LABEL).await?;
-        issued.push(DemoToken {
-            role,
-            secret: token.secret,
-        });
+        let secret = match secrets.iter().find(|(m, _)| *m == member) {
+            Some((_, secret)) => secret.clone(),
+            None => {
+                let token = tokens::create(db, &actor, member, TOKEN_LABEL).await?;
+                secrets.push((member, token.secret.clone()));
+                token.secret
+            }
+        };
+        issued.push(DemoToken { role, secret });
     }
     Ok(issued)
+}
+
+/// Gives a demo person a role in the demo area unless they hold it already.
+async fn grant_once(
+    db: &DatabaseConnection,
+    member: MemberId,
+    area: GroupId,
+    role: OrgRole,
+) -> AppResult<()> {
+    match members::grant_area_role(db, &Actor::System, member, area, role).await {
+        Ok(_) | Err(crate::error::AppError::Conflict(_)) => Ok(()),
+        Err(error) => Err(error),
+    }
 }

@@ -77,8 +77,6 @@ pub(super) async fn person(
     let member = crate::entities::member::ActiveModel {
         name: sea_orm::Set(name.to_owned()),
         email: sea_orm::Set(Some(email.to_owned())),
-        administrator: sea_orm::Set(false),
-        commissioner: sea_orm::Set(false),
         created_at: sea_orm::Set(crate::services::now()),
         ..Default::default()
     };

@@ -1,5 +1,7 @@
 //! Linking: several reports of one matter joined to a lead item, so they travel and are
-//! answered together.
+//! answered together. Linking never moves an item down or sideways and never shows it to a
+//! group escalation would not: it joins items that already stand at the same group, or
+//! brings the linked item up its own path to where the lead is, as escalating it would.
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
@@ -10,8 +12,8 @@ use super::get;
 use super::rows::status_of;
 use super::trail::{self, NewEvent};
 use crate::domain::authz::{self, Actor};
-use crate::domain::item::{EventKind, Item};
-use crate::domain::{GroupId, ItemId};
+use crate::domain::item::{self, EventKind, Item, Move, Status};
+use crate::domain::{GroupId, ItemId, RedactedText};
 use crate::entities::item as db;
 use crate::error::{AppError, AppResult};
 use crate::services::groups;
@@ -27,11 +29,17 @@ pub async fn link(
     let txn = db.begin().await?;
     let current = get(&txn, actor, lead).await?;
     let holder = groups::get(&txn, current.current_group_id).await?;
-    authz::may_link_items(actor, authz::standing(actor, holder.id))?;
+    authz::may_link_items(actor, authz::standing(actor, holder.id, holder.area_id))?;
     if current.lead_item_id.is_some() {
         return Err(AppError::Conflict(
             "This item is itself linked to another: link to that one.".to_owned(),
         ));
+    }
+    if !current.status.is_open() {
+        return Err(AppError::Conflict(format!(
+            "{} is already answered or closed: link the reports to an open item.",
+            current.reference
+        )));
     }
     let model = trail::stored(&txn, lead).await?;
     for other in items {
@@ -41,8 +49,18 @@ pub async fn link(
     Ok(current)
 }
 
-/// Joins `other` to `lead` as one matter: it must be visible, open, and not already part of
-/// another matter.
+/// How far along its journey an open item is.
+fn progress(status: Status) -> u8 {
+    match status {
+        Status::Raised => 0,
+        Status::AtDistrict => 1,
+        Status::AtCouncil => 2,
+        Status::Referred | Status::Responded | Status::Closed => 3,
+    }
+}
+
+/// Joins `other` to `lead` as one matter: it must be visible, open, not already part of
+/// another matter, and at the lead's group or below it on the lead's own path.
 pub(super) async fn link_in(
     txn: &sea_orm::DatabaseTransaction,
     actor: &Actor,
@@ -85,10 +103,60 @@ pub(super) async fn link_in(
             item.reference
         )));
     }
-    let status = item.status;
+    let lead_status = status_of(lead)?;
+    let lead_group = GroupId(lead.current_group_id);
+    let holder = groups::get(txn, item.current_group_id).await?;
+    // The groups an escalation of `other` would take it through to reach the lead's group,
+    // nearest first: empty when both stand at the same group; `None` when the lead's group
+    // is not on `other`'s way up (below it, or beside it).
+    let ancestors = groups::ancestors(txn, holder.id).await?;
+    let climb: Option<Vec<GroupId>> = if holder.id == lead_group {
+        Some(Vec::new())
+    } else {
+        ancestors
+            .iter()
+            .position(|g| g.id == lead_group)
+            .map(|at| ancestors[..=at].iter().map(|g| g.id).collect())
+    };
+    let lead_name = || async {
+        groups::get(txn, lead_group)
+            .await
+            .map(|g| g.name.as_str().to_owned())
+    };
+    let Some(climb) = climb else {
+        return Err(AppError::Conflict(format!(
+            "{} is held by {}, which is not below {}: an item can only be linked to one held at the same group or above it on its way up. Link them the other way round, or take this one up first.",
+            item.reference,
+            holder.name.as_str(),
+            lead_name().await?
+        )));
+    };
+    if progress(item.status) > progress(lead_status) {
+        return Err(AppError::Conflict(format!(
+            "{} is further along than {}: link them the other way round.",
+            item.reference, lead.reference
+        )));
+    }
+    if item.status != lead_status {
+        // Bringing it up is escalating it: the caller must be able to take it up from where
+        // it is now.
+        let standing = authz::standing(actor, holder.id, holder.area_id);
+        item::plan_move(actor, standing, item.status, holder.kind, Move::Escalate).map_err(
+            |_| {
+                AppError::Forbidden(format!(
+                    "Linking {} would take it up from {}, and only that group's representative or officers can do that.",
+                    item.reference,
+                    holder.name.as_str()
+                ))
+            },
+        )?;
+    }
     let linked_event = NewEvent {
-        note: Some(format!("Linked to {} as one matter.", lead.reference)),
-        ..NewEvent::new(&model, EventKind::Linked, status)
+        note: Some(RedactedText::scrub(&format!(
+            "Linked to {} as one matter.",
+            lead.reference
+        ))),
+        ..NewEvent::new(&model, EventKind::Linked, item.status)
     };
     let event = trail::record(txn, actor, linked_event).await?;
     let mut row: db::ActiveModel = model.into();
@@ -96,25 +164,27 @@ pub(super) async fn link_in(
     row.latest_event_id = Set(Some(event));
     row.updated_at = Set(crate::services::now());
     let linked = row.update(txn).await?;
-    // It joins the lead where the lead is now.
-    if linked.current_group_id != lead.current_group_id || linked.status != lead.status {
-        let mut row: db::ActiveModel = linked.clone().into();
-        let from_group = GroupId(linked.current_group_id);
-        if from_group.0 != lead.current_group_id {
-            trail::reach(txn, linked.id, GroupId(lead.current_group_id)).await?;
-        }
-        row.current_group_id = Set(lead.current_group_id);
-        row.status = Set(lead.status.clone());
-        row.referred_at = Set(lead.referred_at);
-        let joined = NewEvent {
-            from_status: Some(status),
-            to_group: Some(GroupId(lead.current_group_id)).filter(|g| *g != from_group),
-            note: Some(format!("Moved with {}.", lead.reference)),
-            ..NewEvent::new(&linked, EventKind::Escalated, status_of(lead)?)
-        };
-        let event = trail::record(txn, actor, joined).await?;
-        row.latest_event_id = Set(Some(event));
-        row.update(txn).await?;
+    if item.status == lead_status && climb.is_empty() {
+        return Ok(());
     }
+    // It joins the lead where the lead is now, through every group escalation would pass.
+    for group in &climb {
+        trail::reach(txn, linked.id, *group).await?;
+    }
+    let mut row: db::ActiveModel = linked.clone().into();
+    row.current_group_id = Set(lead.current_group_id);
+    row.status = Set(lead.status.clone());
+    row.referred_at = Set(lead.referred_at);
+    let joined = NewEvent {
+        to_group: Some(lead_group).filter(|_| !climb.is_empty()),
+        note: Some(RedactedText::scrub(&format!(
+            "Moved with {}.",
+            lead.reference
+        ))),
+        ..NewEvent::new(&linked, EventKind::Escalated, lead_status)
+    };
+    let event = trail::record(txn, actor, joined).await?;
+    row.latest_event_id = Set(Some(event));
+    row.update(txn).await?;
     Ok(())
 }

@@ -28,6 +28,7 @@ use crate::domain::ItemId;
 use crate::domain::authz::{self, Actor};
 use crate::domain::item::Item;
 use crate::domain::redaction::{self, Identifier};
+
 use crate::entities::{item as db, item_theme};
 use crate::error::AppResult;
 use rows::{not_found, visible};
@@ -38,6 +39,7 @@ pub async fn get_many(
     actor: &Actor,
     ids: &[ItemId],
 ) -> AppResult<HashMap<ItemId, Item>> {
+    authz::may_see_people(actor)?;
     let query = db::Entity::find().filter(db::Column::Id.is_in(ids.iter().map(|i| i.0)));
     visible(query, &authz::visibility(actor))
         .all(conn)
@@ -59,6 +61,7 @@ pub async fn by_reference(
     actor: &Actor,
     reference: &str,
 ) -> AppResult<Item> {
+    authz::may_see_people(actor)?;
     let query =
         db::Entity::find().filter(db::Column::Reference.eq(reference.trim().to_uppercase()));
     visible(query, &authz::visibility(actor))
@@ -102,16 +105,9 @@ pub async fn themes_of(
         by_item
             .entry(ItemId(row.item_id))
             .or_default()
-            .push(row.theme);
+            .push(row.theme.into_string());
     }
     Ok(by_item)
-}
-
-/// Redacts a free-text field, collecting what was removed.
-fn redact_into(text: String, removed: &mut Vec<Identifier>) -> String {
-    let redacted = redaction::redact(&text);
-    removed.extend(redacted.removed.iter().copied());
-    redacted.text
 }
 
 /// What was removed from a submission's text, counted by kind, and the sentence telling the

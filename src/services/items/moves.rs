@@ -9,12 +9,12 @@ use sea_orm::{
 
 use super::rows::{bad_stored, from_model, status_of};
 use super::trail::{self, NewEvent};
-use super::{get, link, redact_into};
+use super::{get, link};
 use crate::domain::authz::{self, Actor, Standing};
 use crate::domain::item::{
     self, Destination as Towards, EventKind, Item, Move, MoveRefused, Outcome, Status,
 };
-use crate::domain::text::{self, parse_text};
+use crate::domain::text::{self, RedactedText, parse_redacted};
 use crate::domain::{GroupId, ItemEventId, ItemId, MeetingId, MemberId};
 use crate::entities::item as db;
 use crate::error::{AppError, AppResult};
@@ -47,13 +47,12 @@ impl Action {
 }
 
 /// A move's note, parsed and redacted (`None` when left empty).
-pub(super) fn parse_note(note: Option<&str>) -> AppResult<Option<String>> {
+pub(super) fn parse_note(note: Option<&str>) -> AppResult<Option<RedactedText>> {
     let mut removed = Vec::new();
     Ok(note
         .filter(|n| !n.trim().is_empty())
-        .map(|n| parse_text("note", "The note", n, text::NOTE))
-        .transpose()?
-        .map(|n| redact_into(n, &mut removed)))
+        .map(|n| parse_redacted("note", "The note", n, text::NOTE, &mut removed))
+        .transpose()?)
 }
 
 /// Takes an item up a tier (or to the commissioners), answers it, or closes it, following the
@@ -118,7 +117,10 @@ pub(crate) async fn act_in(
             // An answer to the matter answers every report of it.
             let note = match action.kind {
                 Move::Respond => note.clone(),
-                _ => Some(format!("Moved with {}.", moved.reference)),
+                _ => Some(RedactedText::scrub(&format!(
+                    "Moved with {}.",
+                    moved.reference
+                ))),
             };
             move_one(txn, actor, follower, &action, note, Authority::Lead).await?;
         }
@@ -142,13 +144,13 @@ async fn move_one(
     actor: &Actor,
     model: db::Model,
     action: &Action,
-    note: Option<String>,
+    note: Option<RedactedText>,
     authority: Authority,
 ) -> AppResult<db::Model> {
     let from_status = status_of(&model)?;
     let holder = groups::get(txn, GroupId(model.current_group_id)).await?;
     let (deciding, standing) = match authority {
-        Authority::Own => (actor, authz::standing(actor, holder.id)),
+        Authority::Own => (actor, authz::standing(actor, holder.id, holder.area_id)),
         Authority::Lead => (&Actor::System, Standing::FOLLOWING_LEAD),
     };
     let plan = item::plan_move(deciding, standing, from_status, holder.kind, action.kind).map_err(

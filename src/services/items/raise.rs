@@ -8,16 +8,15 @@ use sea_orm::{
     Set, TransactionTrait,
 };
 
+use super::Redactions;
 use super::rows::{from_model, not_found};
 use super::trail::{self, NewEvent};
-use super::{Redactions, redact_into};
 use crate::domain::authz::{self, Actor};
 use crate::domain::item::{
-    self, Channel, EventKind, InformationSource, Item, ItemKind, ItemTitle, Sentiment, Status,
+    self, Channel, EventKind, IdempotencyKey, InformationSource, Item, ItemKind, Sentiment, Status,
 };
-use crate::domain::provider::ProviderName;
 use crate::domain::redaction::Identifier;
-use crate::domain::text::{self, parse_text};
+use crate::domain::text::{self, RedactedText, parse_redacted};
 use crate::domain::{GroupId, ItemId, MemberId, ProviderId};
 use crate::entities::{item as db, item_theme};
 use crate::error::{AppError, AppResult};
@@ -43,6 +42,9 @@ pub struct RaiseItem {
     /// The same key from the same member gives the same item, never two.
     pub idempotency_key: Option<String>,
     pub channel: Channel,
+    /// The member agrees that their name may travel with the item beyond their PPG's
+    /// officers (by default it does not: tiers above see "a member of <PPG>").
+    pub share_name: bool,
 }
 
 /// A raised item, with what was removed from its text before it was stored.
@@ -57,55 +59,95 @@ pub struct Raised {
 
 /// The template's text, parsed and redacted: what will be stored.
 struct Form {
-    title: String,
-    body: String,
-    provider_name: Option<String>,
-    themes: Vec<String>,
-    key: Option<String>,
+    title: RedactedText,
+    body: RedactedText,
+    provider_name: Option<RedactedText>,
+    themes: Vec<RedactedText>,
+    key: Option<IdempotencyKey>,
+    /// A fingerprint of everything submitted, to tell a retry from a different report.
+    fingerprint: String,
     redactions: Redactions,
 }
 
 fn parse_form(input: &RaiseItem) -> AppResult<Form> {
     let mut removed = Vec::new();
-    let title = ItemTitle::parse(&input.title)?;
-    let title = redact_into(title.as_str().to_owned(), &mut removed);
-    let body = parse_text("body", "What happened", &input.body, text::BODY)?;
-    let body = redact_into(body, &mut removed);
+    let title = parse_redacted(
+        "title",
+        "The title",
+        &input.title,
+        text::TITLE,
+        &mut removed,
+    )?;
+    let body = parse_redacted(
+        "body",
+        "What happened",
+        &input.body,
+        text::BODY,
+        &mut removed,
+    )?;
     let themes = item::parse_themes(&input.themes)?;
     let provider_name = input
         .provider_name
         .as_deref()
         .filter(|n| !n.trim().is_empty())
-        .map(|n| ProviderName::parse(n).map_err(|e| AppError::bad_input("providerName", e.message)))
-        .transpose()?
-        .map(|n| redact_into(n.as_str().to_owned(), &mut removed));
+        .map(|n| {
+            parse_redacted(
+                "providerName",
+                "A provider's name",
+                n,
+                text::NAME,
+                &mut removed,
+            )
+        })
+        .transpose()?;
     if let Some(date) = input.experienced_on {
         item::check_experienced_on(date, crate::services::today())?;
     }
     let key = input
         .idempotency_key
         .as_deref()
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(|k| {
-            if k.len() > 200 {
-                Err(AppError::bad_input(
-                    "idempotencyKey",
-                    "An idempotency key can be at most 200 characters long.",
-                ))
-            } else {
-                Ok(k.to_owned())
-            }
-        })
+        .filter(|k| !k.trim().is_empty())
+        .map(IdempotencyKey::parse)
         .transpose()?;
+    let fingerprint = fingerprint(input, &title, &body, provider_name.as_ref(), &themes);
     Ok(Form {
         title,
         body,
         provider_name,
         themes,
         key,
+        fingerprint,
         redactions: Redactions::summarise(removed),
     })
+}
+
+/// SHA-256 over everything the member submitted (after redaction), field by field.
+fn fingerprint(
+    input: &RaiseItem,
+    title: &RedactedText,
+    body: &RedactedText,
+    provider_name: Option<&RedactedText>,
+    themes: &[RedactedText],
+) -> String {
+    use sha2::{Digest, Sha256};
+    let fields = serde_json::json!([
+        input.group_id.0,
+        input.kind.as_str(),
+        title,
+        body,
+        input.provider_id.map(|p| p.0),
+        provider_name,
+        input.experienced_on,
+        input.sentiment.as_str(),
+        input.information_source.as_str(),
+        input.raised_with_pals,
+        input.raised_as_complaint,
+        input.safety_concern,
+        themes,
+        input.share_name,
+    ]);
+    let digest = Sha256::digest(fields.to_string().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn find_by_key(
@@ -133,6 +175,17 @@ pub async fn raise(db: &DatabaseConnection, actor: &Actor, input: RaiseItem) -> 
     })?;
     let form = parse_form(&input)?;
     let earlier = |model: db::Model, form: Form| {
+        // The same key for another report: the earlier one stands and this one is not saved.
+        if model
+            .submission_hash
+            .as_deref()
+            .is_some_and(|hash| hash != form.fingerprint)
+        {
+            return Err(AppError::Conflict(format!(
+                "This idempotency key was already used for another report ({}), so this one was not saved. Send it again with a new key.",
+                model.reference
+            )));
+        }
         Ok(Raised {
             item: from_model(model)?,
             removed: form.redactions.removed,
@@ -141,7 +194,7 @@ pub async fn raise(db: &DatabaseConnection, actor: &Actor, input: RaiseItem) -> 
         })
     };
     if let Some(key) = &form.key
-        && let Some(existing) = find_by_key(db, submitter, key).await?
+        && let Some(existing) = find_by_key(db, submitter, key.as_str()).await?
     {
         return earlier(existing, form);
     }
@@ -151,7 +204,7 @@ pub async fn raise(db: &DatabaseConnection, actor: &Actor, input: RaiseItem) -> 
         None => {
             // Two deliveries of the same submission raced: the other one won; answer with it.
             txn.rollback().await?;
-            let key = form.key.as_deref().unwrap_or_default();
+            let key = form.key.as_ref().map_or("", IdempotencyKey::as_str);
             let existing = find_by_key(db, submitter, key)
                 .await?
                 .ok_or_else(not_found)?;
@@ -204,10 +257,13 @@ async fn insert(
         safety_concern: Set(input.safety_concern),
         origin_group_id: Set(group.id.0),
         current_group_id: Set(group.id.0),
+        area_id: Set(Some(group.area_id.0)),
+        share_name: Set(input.share_name),
+        submission_hash: Set(Some(form.fingerprint.clone())),
         status: Set(Status::held_at(group.kind).as_str().to_owned()),
         submitter_id: Set(submitter.0),
         channel: Set(input.channel.as_str().to_owned()),
-        idempotency_key: Set(form.key.clone()),
+        idempotency_key: Set(form.key.as_ref().map(|k| k.as_str().to_owned())),
         lead_item_id: Set(None),
         latest_event_id: Set(None),
         referred_at: Set(None),
@@ -234,7 +290,9 @@ async fn insert(
 }
 
 /// Gives a new item its reference, themes, the group it reached and its first event; a
-/// safety concern is referred to the quality team at once, with an alert queued.
+/// safety concern is referred to the quality team at once, with an alert queued, and reaches
+/// every tier above its PPG at once, so the district and the council can watch how long the
+/// quality team takes.
 async fn record_raise(
     txn: &sea_orm::DatabaseTransaction,
     actor: &Actor,
@@ -245,6 +303,11 @@ async fn record_raise(
     let group = GroupId(inserted.origin_group_id);
     let status = super::rows::status_of(&inserted)?;
     trail::reach(txn, inserted.id, group).await?;
+    if safety_concern {
+        for above in groups::ancestors(txn, group).await? {
+            trail::reach(txn, inserted.id, above.id).await?;
+        }
+    }
     for theme in &form.themes {
         item_theme::ActiveModel {
             item_id: Set(inserted.id),
@@ -265,10 +328,9 @@ async fn record_raise(
     if safety_concern {
         // The safety fast path: straight to the quality team, wherever the item is held.
         let referral = NewEvent {
-            note: Some(
-                "Flagged as a safety concern: referred to the commissioners' quality team at once."
-                    .to_owned(),
-            ),
+            note: Some(RedactedText::scrub(
+                "Flagged as a safety concern: referred to the commissioners' quality team at once.",
+            )),
             ..NewEvent::new(&inserted, EventKind::SafetyReferred, Status::Referred)
         };
         let event = trail::record(txn, actor, referral).await?;

@@ -1,8 +1,8 @@
 //! Items and their events as stored, turned into domain values (a stored value this build does
 //! not know is reported as corrupt), and the query filter that keeps hidden items hidden.
 
-use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, QueryFilter, Select};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ColumnTrait, Condition, QueryFilter, Select};
 
 use crate::domain::authz::Visibility;
 use crate::domain::item::{
@@ -41,6 +41,8 @@ pub(crate) fn from_model(m: db::Model) -> AppResult<Item> {
         raised_as_complaint: m.raised_as_complaint,
         safety_concern: m.safety_concern,
         origin_group_id: GroupId(m.origin_group_id),
+        area_id: GroupId(m.area_id.ok_or_else(|| bad_stored(id, "area"))?),
+        share_name: m.share_name,
         current_group_id: GroupId(m.current_group_id),
         submitter_id: MemberId(m.submitter_id),
         lead_item_id: m.lead_item_id.map(ItemId),
@@ -87,11 +89,25 @@ pub(crate) fn reached_any(groups: &[GroupId]) -> sea_orm::sea_query::SelectState
         .to_owned()
 }
 
-/// Limits a query on items to those the caller may see.
+/// Limits a query on items to those the caller may see (`authz::visibility`): items of the
+/// caller's areas as a commissioner, and items that reached the caller's groups.
 pub(crate) fn visible(query: Select<db::Entity>, visibility: &Visibility) -> Select<db::Entity> {
     match visibility {
         Visibility::Everything => query,
-        Visibility::Groups(groups) => query.filter(db::Column::Id.in_subquery(reached_any(groups))),
+        Visibility::Scoped { areas, groups } => {
+            let mut any = Condition::any();
+            if !areas.is_empty() {
+                any = any.add(db::Column::AreaId.is_in(areas.iter().map(|a| a.0)));
+            }
+            if !groups.is_empty() {
+                any = any.add(db::Column::Id.in_subquery(reached_any(groups)));
+            }
+            if areas.is_empty() && groups.is_empty() {
+                // Nobody's item: sees nothing.
+                any = any.add(Expr::cust("1 = 0"));
+            }
+            query.filter(any)
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use crate::domain::item::{Item, ItemKind, Sentiment, Status};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::{GroupId, MemberId, ProviderId};
 use crate::entities::{item as db, item_theme};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::services::groups;
 
 #[derive(Debug, Clone, Default)]
@@ -81,11 +81,22 @@ pub async fn list(
     order: ItemOrder,
     page: PageRequest,
 ) -> AppResult<Page<Item>> {
+    authz::may_see_people(actor)?;
+    if let Some(member) = filter.submitted_by
+        && actor.member_id() != Some(member)
+        && !matches!(actor, Actor::System)
+    {
+        // Who raised what is not for others to find out by filtering.
+        return Err(AppError::bad_input(
+            "submitterId",
+            "You can list only your own items by submitter: use your own member id.",
+        ));
+    }
     let visibility = match (authz::visibility(actor), filter.held_at) {
         // Every item held at a group has reached it, so for a caller who sits in that group
         // the visibility check cannot exclude anything; skipping it lets the database use the
         // index on (current group, status, id) alone.
-        (Visibility::Groups(groups), Some(held)) if groups.contains(&held) => {
+        (Visibility::Scoped { groups, .. }, Some(held)) if groups.contains(&held) => {
             Visibility::Everything
         }
         (visibility, _) => visibility,

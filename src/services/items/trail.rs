@@ -11,7 +11,7 @@ use sea_orm::{
 use super::rows::event_from_model;
 use crate::domain::authz::Actor;
 use crate::domain::item::{EventKind, Item, ItemEvent, Outcome, Status};
-use crate::domain::{GroupId, ItemEventId, ItemId, MeetingId};
+use crate::domain::{GroupId, ItemEventId, ItemId, MeetingId, RedactedText};
 use crate::entities::{item as db, item_event as event_db, item_group};
 use crate::error::AppResult;
 use crate::services::groups;
@@ -25,7 +25,7 @@ pub(crate) struct NewEvent<'a> {
     pub to_status: Status,
     /// Where the item goes; `None` when it stays with the group holding it.
     pub to_group: Option<GroupId>,
-    pub note: Option<String>,
+    pub note: Option<RedactedText>,
     pub outcome: Option<Outcome>,
     pub meeting: Option<MeetingId>,
 }

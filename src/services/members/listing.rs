@@ -13,6 +13,88 @@ use crate::error::AppResult;
 
 use super::membership_from_model;
 
+/// The members with a current membership of a group in one of `areas`, or a current role
+/// there.
+pub(super) fn members_of_areas(areas: &[GroupId]) -> sea_orm::sea_query::SelectStatement {
+    use crate::entities::{area_role, group};
+    use sea_orm::sea_query::{Expr, ExprTrait, Query, UnionType};
+    let ids: Vec<i64> = areas.iter().map(|a| a.0).collect();
+    let mut seats = Query::select()
+        .column((membership_db::Entity, membership_db::Column::MemberId))
+        .from(membership_db::Entity)
+        .inner_join(
+            group::Entity,
+            Expr::col((group::Entity, group::Column::Id))
+                .equals((membership_db::Entity, membership_db::Column::GroupId)),
+        )
+        .and_where(Expr::col((membership_db::Entity, membership_db::Column::Until)).is_null())
+        .and_where(Expr::col((group::Entity, group::Column::AreaId)).is_in(ids.clone()))
+        .to_owned();
+    let roles = Query::select()
+        .column(area_role::Column::MemberId)
+        .from(area_role::Entity)
+        .and_where(Expr::col(area_role::Column::Until).is_null())
+        .and_where(Expr::col(area_role::Column::AreaId).is_in(ids))
+        .to_owned();
+    seats.union(UnionType::All, roles);
+    seats
+}
+
+/// The areas the caller belongs to: those of their groups and of their roles.
+pub(super) async fn caller_areas(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+) -> AppResult<Vec<GroupId>> {
+    let groups: Vec<GroupId> = actor.seats().iter().map(|s| s.group).collect();
+    let mut areas: Vec<GroupId> = crate::services::groups::get_many(conn, &groups)
+        .await?
+        .into_values()
+        .map(|g| g.area_id)
+        .collect();
+    areas.extend(actor.areas_where(crate::domain::authz::OrgRole::Administrator));
+    areas.extend(actor.areas_where(crate::domain::authz::OrgRole::Commissioner));
+    areas.sort();
+    areas.dedup();
+    Ok(areas)
+}
+
+/// Each member's areas: those of their current memberships and current roles.
+pub(crate) async fn areas_of(
+    conn: &impl ConnectionTrait,
+    members: &[MemberId],
+) -> AppResult<HashMap<MemberId, Vec<GroupId>>> {
+    use crate::entities::area_role;
+    let ids: Vec<i64> = members.iter().map(|m| m.0).collect();
+    let mut found: HashMap<MemberId, Vec<GroupId>> = HashMap::new();
+    let seats = membership_db::Entity::find()
+        .filter(membership_db::Column::MemberId.is_in(ids.clone()))
+        .filter(membership_db::Column::Until.is_null())
+        .all(conn)
+        .await?;
+    let groups: Vec<GroupId> = seats.iter().map(|s| GroupId(s.group_id)).collect();
+    let group_areas = crate::services::groups::get_many(conn, &groups).await?;
+    for seat in seats {
+        if let Some(group) = group_areas.get(&GroupId(seat.group_id)) {
+            found
+                .entry(MemberId(seat.member_id))
+                .or_default()
+                .push(group.area_id);
+        }
+    }
+    for role in area_role::Entity::find()
+        .filter(area_role::Column::MemberId.is_in(ids))
+        .filter(area_role::Column::Until.is_null())
+        .all(conn)
+        .await?
+    {
+        found
+            .entry(MemberId(role.member_id))
+            .or_default()
+            .push(GroupId(role.area_id));
+    }
+    Ok(found)
+}
+
 pub async fn get_memberships(
     conn: &impl ConnectionTrait,
     actor: &Actor,

@@ -4,15 +4,12 @@
 
 mod listing;
 mod nominations;
+mod roles;
 mod terms;
 
 use std::collections::HashMap;
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
-};
-use serde_json::json;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::domain::authz::{self, Actor};
 use crate::domain::member::{Email, Member, MemberName, Membership, Role};
@@ -20,13 +17,14 @@ use crate::domain::page::{Page, PageRequest};
 use crate::domain::{GroupId, MemberId, MembershipId};
 use crate::entities::{member as member_db, membership as membership_db};
 use crate::error::{AppError, AppResult};
-use crate::services::audit::{self, Subject};
 
+pub(crate) use listing::areas_of;
 pub use listing::{
     current_representatives, get_memberships, memberships_of_group, memberships_of_members,
     nominations_of_group,
 };
 pub use nominations::{Nomination, end_nomination, nominate};
+pub use roles::{AreaRoleHeld, area_roles_of, end_area_role, grant_area_role};
 pub use terms::{AddMember, MemberRef, add_member, end_membership, set_role};
 
 pub(crate) fn member_from_model(model: member_db::Model) -> AppResult<Member> {
@@ -42,8 +40,6 @@ pub(crate) fn member_from_model(model: member_db::Model) -> AppResult<Member> {
         id: MemberId(model.id),
         name,
         email,
-        administrator: model.administrator,
-        commissioner: model.commissioner,
     })
 }
 
@@ -76,12 +72,59 @@ pub(super) fn already_in_group() -> AppError {
 }
 
 /// A member as `actor` may see them: the e-mail address only for the member themself and
-/// administrators.
-pub(super) fn shown_to(actor: &Actor, mut member: Member) -> Member {
-    if !authz::may_see_email(actor, member.id) {
+/// the administrators of an area they belong to (`in_administered_area`).
+pub(super) fn shown_to(actor: &Actor, mut member: Member, in_administered_area: bool) -> Member {
+    if !authz::may_see_email(actor, member.id, in_administered_area) {
         member.email = None;
     }
     member
+}
+
+/// A member's row, and whether they belong to an area the caller administers (computed in
+/// the same statement, so hiding e-mail addresses costs no extra round trip).
+#[derive(sea_orm::FromQueryResult)]
+struct MemberRow {
+    id: i64,
+    name: String,
+    email: Option<String>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    in_area: bool,
+}
+
+/// Members with, for each, whether they belong to an area the caller administers.
+async fn members_with_area_check(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    query: sea_orm::Select<member_db::Entity>,
+) -> AppResult<Vec<Member>> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let administered = actor.areas_where(authz::OrgRole::Administrator);
+    let in_area = if matches!(actor, Actor::System) {
+        Expr::value(true)
+    } else if administered.is_empty() {
+        Expr::value(false)
+    } else {
+        Expr::col((member_db::Entity, member_db::Column::Id))
+            .in_subquery(listing::members_of_areas(&administered))
+    };
+    let rows = query
+        .column_as(in_area, "in_area")
+        .into_model::<MemberRow>()
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let in_area = row.in_area;
+            member_from_model(member_db::Model {
+                id: row.id,
+                name: row.name,
+                email: row.email,
+                created_at: row.created_at,
+            })
+            .map(|m| shown_to(actor, m, in_area))
+        })
+        .collect()
 }
 
 /// The member behind the caller's token, if any.
@@ -102,13 +145,13 @@ pub async fn get_many(
     ids: &[MemberId],
 ) -> AppResult<HashMap<MemberId, Member>> {
     authz::may_see_people(actor)?;
-    member_db::Entity::find()
-        .filter(member_db::Column::Id.is_in(ids.iter().map(|id| id.0)))
-        .all(conn)
+    let query =
+        member_db::Entity::find().filter(member_db::Column::Id.is_in(ids.iter().map(|id| id.0)));
+    Ok(members_with_area_check(conn, actor, query)
         .await?
         .into_iter()
-        .map(|m| member_from_model(m).map(|m| (m.id, shown_to(actor, m))))
-        .collect()
+        .map(|m| (m.id, m))
+        .collect())
 }
 
 pub async fn get(conn: &impl ConnectionTrait, actor: &Actor, id: MemberId) -> AppResult<Member> {
@@ -124,13 +167,14 @@ pub async fn list(
     page: PageRequest,
 ) -> AppResult<Page<Member>> {
     authz::may_see_people(actor)?;
-    let rows = crate::services::keyset_page(member_db::Entity::find(), member_db::Column::Id, page)
-        .all(conn)
-        .await?;
-    let members = rows
-        .into_iter()
-        .map(|m| member_from_model(m).map(|m| shown_to(actor, m)))
-        .collect::<AppResult<_>>()?;
+    let mut query = member_db::Entity::find();
+    if !matches!(actor, Actor::System) {
+        // The people of the caller's own areas only: each area is its own data controller.
+        let areas = listing::caller_areas(conn, actor).await?;
+        query = query.filter(member_db::Column::Id.in_subquery(listing::members_of_areas(&areas)));
+    }
+    let query = crate::services::keyset_page(query, member_db::Column::Id, page);
+    let members = members_with_area_check(conn, actor, query).await?;
     Ok(Page::from_overfetch(members, page))
 }
 
@@ -151,35 +195,48 @@ pub async fn find_by_id_or_email(conn: &impl ConnectionTrait, key: &str) -> AppR
         .ok_or_else(|| AppError::NotFound(format!("There is no member '{key}'.")))
 }
 
-/// Sets a member's organisation-wide roles; `None` leaves a role as it is.
-#[tracing::instrument(skip_all, fields(target = %id, member = ?actor.member_id()))]
-pub async fn set_organisation_roles(
-    db: &DatabaseConnection,
+/// Finds a member by e-mail address, or adds them, for the operator at the command line.
+#[tracing::instrument(skip_all)]
+pub async fn find_or_create(
+    db: &sea_orm::DatabaseConnection,
     actor: &Actor,
-    id: MemberId,
-    administrator: Option<bool>,
-    commissioner: Option<bool>,
+    name: &str,
+    email: &str,
 ) -> AppResult<Member> {
-    authz::may_manage_structure(actor)?;
-    let txn = db.begin().await?;
-    let mut model: member_db::ActiveModel = member_db::Entity::find_by_id(id.0)
-        .one(&txn)
+    use sea_orm::ActiveModelTrait;
+    if !matches!(actor, Actor::System) {
+        return Err(AppError::Forbidden(
+            "Only the operator at the command line adds people outside a group.".to_owned(),
+        ));
+    }
+    let email = Email::parse(email)?;
+    let name = MemberName::parse(name)?;
+    if let Some(found) = member_db::Entity::find()
+        .filter(member_db::Column::Email.eq(email.as_str()))
+        .one(db)
         .await?
-        .ok_or_else(|| AppError::not_found("member"))?
-        .into();
-    if let Some(value) = administrator {
-        model.administrator = Set(value);
+    {
+        return member_from_model(found);
     }
-    if let Some(value) = commissioner {
-        model.commissioner = Set(value);
+    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    let model = member_db::ActiveModel {
+        name: sea_orm::Set(name.as_str().to_owned()),
+        email: sea_orm::Set(Some(email.as_str().to_owned())),
+        created_at: sea_orm::Set(crate::services::now()),
+        ..Default::default()
     }
-    let model = model.update(&txn).await?;
-    audit::record(
+    .insert(&txn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => duplicate_email(),
+        _ => e.into(),
+    })?;
+    crate::services::audit::record(
         &txn,
         actor,
-        "member.roles_changed",
-        Subject::Member(model.id),
-        json!({ "administrator": model.administrator, "commissioner": model.commissioner }),
+        "member.created",
+        crate::services::audit::Subject::Member(model.id),
+        serde_json::json!({ "name": model.name }),
     )
     .await?;
     txn.commit().await?;
@@ -191,9 +248,13 @@ pub async fn principal(
     conn: &impl ConnectionTrait,
     member: MemberId,
 ) -> AppResult<Option<crate::domain::authz::Principal>> {
-    let Some(model) = member_db::Entity::find_by_id(member.0).one(conn).await? else {
+    if member_db::Entity::find_by_id(member.0)
+        .one(conn)
+        .await?
+        .is_none()
+    {
         return Ok(None);
-    };
+    }
     let seats = membership_db::Entity::find()
         .filter(membership_db::Column::MemberId.eq(member.0))
         .filter(membership_db::Column::Until.is_null())
@@ -208,10 +269,10 @@ pub async fn principal(
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
+    let area_roles = roles::current_area_roles(conn, member).await?;
     Ok(Some(crate::domain::authz::Principal {
         member_id: member,
-        administrator: model.administrator,
-        commissioner: model.commissioner,
+        area_roles,
         seats,
     }))
 }

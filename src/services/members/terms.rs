@@ -37,8 +37,9 @@ pub(super) async fn check_may_manage(
     actor: &Actor,
     group: GroupId,
 ) -> AppResult<()> {
+    let area = groups::get(conn, group).await?.area_id;
     let path = groups::path(conn, group).await?;
-    authz::may_manage_memberships(actor, &actor.officer_of(), &path)?;
+    authz::may_manage_memberships(actor, &path, area)?;
     Ok(())
 }
 
@@ -109,8 +110,6 @@ pub async fn add_member(
             let model = member_db::ActiveModel {
                 name: Set(name.as_str().to_owned()),
                 email: Set(email.as_ref().map(|e| e.as_str().to_owned())),
-                administrator: Set(false),
-                commissioner: Set(false),
                 created_at: Set(crate::services::now()),
                 ..Default::default()
             }

@@ -18,10 +18,10 @@ use crate::domain::group::{Group, GroupKind};
 use crate::domain::item::{EventKind, Item, ItemEvent, Outcome};
 use crate::domain::meeting::Meeting;
 use crate::domain::newsletter::{
-    self as rules, Activity, Happening, ItemFact, Meaning, MeetingFact, Newsletter,
+    self as rules, Activity, DecisionFact, Happening, ItemFact, Meaning, MeetingFact, Newsletter,
     NewsletterStatus, Onward, PatternFact, Period,
 };
-use crate::domain::{GroupId, ItemId, MeetingId, ProviderId};
+use crate::domain::{GroupId, ItemId, MeetingId, ProviderId, RedactedText};
 use crate::entities::{item, item_event, newsletter as db};
 use crate::error::{AppError, AppResult};
 use crate::services::{self, audit, groups, items, meetings, providers};
@@ -46,18 +46,18 @@ pub async fn compile(
         ));
     }
     let loaded = load_period(&txn, &group, period).await?;
-    let entries = rules::compose(&activity(group.id, &loaded));
+    let entries = rules::compose(&activity(&group, &loaded, services::now()));
     let now = services::now();
     let model = db::ActiveModel {
         group_id: Set(group.id.0),
         period_start: Set(period.start),
         period_end: Set(period.end),
-        title: Set(format!(
+        title: Set(RedactedText::scrub(&format!(
             "{} newsletter, {}",
             group.name.as_str(),
             period.describe()
-        )),
-        introduction: Set(String::new()),
+        ))),
+        introduction: Set(RedactedText::default()),
         status: Set(NewsletterStatus::Draft.as_str().to_owned()),
         created_by: Set(actor.member_id().map(|m| m.0)),
         created_at: Set(now),
@@ -223,7 +223,8 @@ async fn stored_items(
 }
 
 /// What the loaded period says, as the facts a newsletter is composed from.
-fn activity(issuer: GroupId, loaded: &Loaded) -> Activity {
+fn activity(group: &Group, loaded: &Loaded, now: DateTime<Utc>) -> Activity {
+    let issuer = group.id;
     let name_of = |id: GroupId| {
         loaded
             .group_names
@@ -238,10 +239,11 @@ fn activity(issuer: GroupId, loaded: &Loaded) -> Activity {
         provider: item
             .provider_id
             .and_then(|p| loaded.provider_names.get(&p).cloned())
-            .or_else(|| item.provider_name.clone()),
+            .or_else(|| item.provider_name.as_deref().map(str::to_owned)),
         status: item.status,
         safety_concern: item.safety_concern,
         origin_group: name_of(item.origin_group_id),
+        hours_waiting: item.hours_waiting(now),
     };
     let facts = |ids: &[ItemId]| -> Vec<ItemFact> {
         ids.iter()
@@ -249,9 +251,19 @@ fn activity(issuer: GroupId, loaded: &Loaded) -> Activity {
             .map(fact)
             .collect()
     };
+    let mut known_names: Vec<String> = loaded.group_names.values().cloned().collect();
+    known_names.extend(loaded.provider_names.values().cloned());
+    known_names.extend(
+        loaded
+            .items
+            .values()
+            .filter_map(|i| i.provider_name.as_deref().map(str::to_owned)),
+    );
+    known_names.push(group.name.as_str().to_owned());
     let mut activity = Activity {
         safety: facts(&loaded.safety),
         waiting: facts(&loaded.waiting),
+        known_names,
         ..Default::default()
     };
     for event in &loaded.events {
@@ -311,12 +323,11 @@ fn activity(issuer: GroupId, loaded: &Loaded) -> Activity {
             .filter(|e| e.meeting_id == Some(meeting.id))
             .filter_map(|e| {
                 let item = loaded.items.get(&e.item_id)?;
-                Some(format!(
-                    "{} ({}) {}.",
-                    item.title,
-                    item.reference,
-                    rules::decided(e.kind)
-                ))
+                Some(DecisionFact {
+                    title: item.title.clone(),
+                    reference: item.reference.clone(),
+                    what: rules::decided(e.kind),
+                })
             })
             .collect();
         activity.meetings.push(MeetingFact {

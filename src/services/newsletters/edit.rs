@@ -10,9 +10,10 @@ use serde_json::json;
 
 use super::{check_officer, get, load, not_found};
 use crate::domain::authz::Actor;
-use crate::domain::newsletter::{self as rules, Entry, Newsletter, NewsletterStatus, Section};
-use crate::domain::redaction;
-use crate::domain::text::{self, parse_text};
+use crate::domain::newsletter::{
+    self as rules, Entry, Newsletter, NewsletterStatus, Review, Section,
+};
+use crate::domain::text::{self, RedactedText, parse_redacted};
 use crate::domain::{NewsletterEntryId, NewsletterId};
 use crate::entities::{newsletter as db, newsletter_entry as entry_db};
 use crate::error::{AppError, AppResult};
@@ -24,6 +25,10 @@ pub(super) async fn insert_entry(
     position: i32,
     entry: &Entry,
 ) -> AppResult<entry_db::Model> {
+    let words = match &entry.review {
+        Review::Needed(words) => Some(words.join(", ")),
+        _ => None,
+    };
     Ok(entry_db::ActiveModel {
         newsletter_id: Set(newsletter.0),
         position: Set(position),
@@ -31,6 +36,10 @@ pub(super) async fn insert_entry(
         item_id: Set(entry.item_id.map(|i| i.0)),
         heading: Set(entry.heading.clone()),
         body: Set(entry.body.clone()),
+        needs_review: Set(words.is_some()),
+        review_words: Set(words.map(|w| w.chars().take(400).collect())),
+        reviewed_by: Set(None),
+        reviewed_at: Set(None),
         ..Default::default()
     }
     .insert(conn)
@@ -68,20 +77,27 @@ pub async fn update(
         .await?
         .ok_or_else(not_found)?
         .into();
+    let mut removed = Vec::new();
     if let Some(title) = title {
-        row.title = Set(parse_text("title", "The title", &title, text::TITLE)?);
+        row.title = Set(parse_redacted(
+            "title",
+            "The title",
+            &title,
+            text::TITLE,
+            &mut removed,
+        )?);
     }
     if let Some(introduction) = introduction {
         let text = if introduction.trim().is_empty() {
-            String::new()
+            RedactedText::default()
         } else {
-            redaction::redact(&parse_text(
+            parse_redacted(
                 "introduction",
                 "The introduction",
                 &introduction,
                 text::NOTE,
-            )?)
-            .text
+                &mut removed,
+            )?
         };
         row.introduction = Set(text);
     }
@@ -150,12 +166,14 @@ pub async fn add_entry(
     let (heading, body) = rules::parse_entry(heading, body)?;
     let txn = db.begin().await?;
     let draft = load_draft_for_edit(&txn, actor, id).await?;
+    // The secretary's own words: nothing to review.
     let entry = Entry {
         id: None,
         section: Section::Notice,
         item_id: None,
-        heading: redaction::redact(&heading).text,
-        body: redaction::redact(&body).text,
+        heading,
+        body,
+        review: Review::NotNeeded,
     };
     let row = insert_entry(&txn, id, i32::MAX, &entry).await?;
     let mut order = order_without(&draft, None);
@@ -183,10 +201,41 @@ pub async fn update_entry(
         heading.as_deref().unwrap_or(&row.heading),
         body.as_deref().unwrap_or(&row.body),
     )?;
+    // Rewritten by the secretary: the words are now theirs, so the flag is cleared.
     let mut active: entry_db::ActiveModel = row.into();
-    active.heading = Set(redaction::redact(&heading).text);
-    active.body = Set(redaction::redact(&body).text);
+    active.heading = Set(heading);
+    active.body = Set(body);
+    active.needs_review = Set(false);
+    active.review_words = Set(None);
     active.update(&txn).await?;
+    txn.commit().await?;
+    load(db, draft.id).await
+}
+
+/// Records that the secretary looked at an entry flagged for possible names and let it
+/// stand.
+#[tracing::instrument(skip_all, fields(entry = %entry, member = ?actor.member_id()))]
+pub async fn mark_entry_reviewed(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    entry: NewsletterEntryId,
+) -> AppResult<Newsletter> {
+    let txn = db.begin().await?;
+    let (row, draft) = entry_and_draft(&txn, actor, entry).await?;
+    if row.needs_review && row.reviewed_at.is_none() {
+        let mut active: entry_db::ActiveModel = row.into();
+        active.reviewed_by = Set(actor.member_id().map(|m| m.0));
+        active.reviewed_at = Set(Some(crate::services::now()));
+        active.update(&txn).await?;
+        audit::record(
+            &txn,
+            actor,
+            "newsletter.entry_reviewed",
+            audit::Subject::Newsletter(draft.id.0),
+            json!({ "entry_id": entry.0 }),
+        )
+        .await?;
+    }
     txn.commit().await?;
     load(db, draft.id).await
 }

@@ -13,12 +13,12 @@ use sea_orm::sea_query::{ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 pub use compile::compile;
-pub use edit::{add_entry, move_entry, remove_entry, update, update_entry};
+pub use edit::{add_entry, mark_entry_reviewed, move_entry, remove_entry, update, update_entry};
 pub use publish::publish;
 
 use super::outbox::{self, Destination};
 use crate::domain::authz::{self, Actor};
-use crate::domain::newsletter::{Entry, Newsletter, NewsletterStatus, Period, Section};
+use crate::domain::newsletter::{Entry, Newsletter, NewsletterStatus, Period, Review, Section};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::{GroupId, ItemId, NewsletterEntryId, NewsletterId};
 use crate::entities::{
@@ -54,6 +54,19 @@ fn from_models(model: db::Model, entries: Vec<entry_db::Model>) -> AppResult<New
     let entries = entries
         .into_iter()
         .map(|e| {
+            let review = match (e.needs_review, e.reviewed_at) {
+                (false, _) => Review::NotNeeded,
+                (true, Some(_)) => Review::Reviewed,
+                (true, None) => Review::Needed(
+                    e.review_words
+                        .as_deref()
+                        .unwrap_or_default()
+                        .split(", ")
+                        .filter(|w| !w.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                ),
+            };
             Ok(Entry {
                 id: Some(NewsletterEntryId(e.id)),
                 section: Section::from_db(&e.section)
@@ -61,6 +74,7 @@ fn from_models(model: db::Model, entries: Vec<entry_db::Model>) -> AppResult<New
                 item_id: e.item_id.map(ItemId),
                 heading: e.heading,
                 body: e.body,
+                review,
             })
         })
         .collect::<AppResult<Vec<_>>>()?;

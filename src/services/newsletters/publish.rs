@@ -11,9 +11,9 @@ use serde_json::json;
 use super::{check_officer, get, load, summary};
 use crate::domain::NewsletterId;
 use crate::domain::authz::Actor;
-use crate::domain::newsletter::{Newsletter, NewsletterStatus, PageFormat};
+use crate::domain::newsletter::{self as rules, Newsletter, NewsletterStatus, PageFormat};
 use crate::entities::{newsletter as db, newsletter_receipt as receipt_db};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::services::outbox::{self, Destination, Message};
 use crate::services::{self, audit, chat, groups};
 
@@ -30,6 +30,9 @@ pub async fn publish(
     check_officer(actor, newsletter.group_id)?;
     if newsletter.status == NewsletterStatus::Published {
         return Ok((newsletter, false));
+    }
+    if let Some(refusal) = rules::unreviewed(&newsletter) {
+        return Err(AppError::Conflict(refusal));
     }
     let now = services::now();
     // Only one publisher wins, even when two requests race on PostgreSQL.
