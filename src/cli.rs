@@ -178,6 +178,10 @@ async fn database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     startup::connect(&settings.database_url, Arc::new(AtomicU64::new(0))).await
 }
 
+fn grace(settings: &Settings) -> std::time::Duration {
+    std::time::Duration::from_secs(settings.limits.shutdown_grace_secs)
+}
+
 /// Service errors at the command line: the same sentence a GraphQL client would see.
 fn cli_error(error: AppError) -> anyhow::Error {
     anyhow::anyhow!("{} ({})", error.message(), error.code())
@@ -193,10 +197,27 @@ async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<()> {
 
 /// Starts the Discord bot and the outbox worker that delivers through it, when a token is
 /// configured. Without one, deliveries wait in the outbox (nothing is lost).
+/// The bot, and the outbox worker delivering through it (which stops, after finishing its
+/// current round, when `stop` says the server is going away).
+struct Chat {
+    bot: crate::chat::BotHandle,
+    worker: tokio::task::JoinHandle<()>,
+}
+
+impl Chat {
+    async fn stop(self, grace: std::time::Duration) {
+        if tokio::time::timeout(grace, self.worker).await.is_err() {
+            tracing::warn!("the outbox worker did not finish within the grace period");
+        }
+        self.bot.stop().await;
+    }
+}
+
 async fn start_chat(
     settings: &Settings,
     db: &DatabaseConnection,
-) -> anyhow::Result<Option<crate::chat::BotHandle>> {
+    stop: crate::app::Shutdown,
+) -> anyhow::Result<Option<Chat>> {
     let Some(config) = settings.bot() else {
         tracing::info!(
             "The Discord bot is off (set PYRAMID_DISCORD_TOKEN to start it); chat deliveries wait in the outbox."
@@ -206,9 +227,9 @@ async fn start_chat(
     let bot = crate::chat::start(db.clone(), config.clone()).await?;
     let courier = std::sync::Arc::new(bot.courier(db.clone(), &config));
     let worker = crate::workers::OutboxWorker::new(db.clone(), courier);
-    tokio::spawn(worker.run(std::time::Duration::from_secs(5)));
+    let worker = tokio::spawn(worker.run(std::time::Duration::from_secs(5), stop));
     tracing::info!("The Discord bot is starting");
-    Ok(Some(bot))
+    Ok(Some(Chat { bot, worker }))
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -219,7 +240,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if demo {
                 seed_demo(app.db()).await?;
             }
-            let bot = start_chat(&settings, app.db()).await?;
+            let chat = start_chat(&settings, app.db(), app.shutdown()).await?;
             tracing::info!(
                 "Pyramid is listening on http://{}:{}/graphql (database: {})",
                 settings.listen.ip(),
@@ -227,19 +248,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.database_url
             );
             let served = app.run_until_stopped().await.context("the server stopped");
-            if let Some(bot) = bot {
-                bot.stop().await;
+            if let Some(chat) = chat {
+                chat.stop(grace(&settings)).await;
             }
+            tracing::info!("Pyramid has stopped");
             served
         }
         Command::Bot => {
             let db = database(&settings).await?;
             startup::migrate(&db).await?;
-            let bot = start_chat(&settings, &db)
+            let stop = crate::app::Shutdown::default();
+            let chat = start_chat(&settings, &db, stop.clone())
                 .await?
                 .context("PYRAMID_DISCORD_TOKEN is not set: the bot needs a Discord bot token")?;
-            let _ = tokio::signal::ctrl_c().await;
-            bot.stop().await;
+            stop.requested_by_signal_or_call().await;
+            stop.announce();
+            chat.stop(grace(&settings)).await;
             Ok(())
         }
         Command::Migrate { action } => {

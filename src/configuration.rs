@@ -85,6 +85,142 @@ pub struct Settings {
         global = true
     )]
     pub public_url: Option<String>,
+
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+/// How much one client, request or outage may cost the server. Every limit answers with a
+/// coded error, never a hang.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Limits {
+    /// The largest request body accepted, in bytes.
+    #[arg(
+        long,
+        env = "PYRAMID_MAX_BODY_BYTES",
+        default_value_t = 1_048_576,
+        global = true
+    )]
+    pub max_body_bytes: usize,
+
+    /// GraphQL requests one client address may make per minute (bursts of a sixth of it).
+    #[arg(
+        long,
+        env = "PYRAMID_REQUESTS_PER_MINUTE",
+        default_value_t = 1_200,
+        global = true
+    )]
+    pub requests_per_minute: u32,
+
+    /// Mutations one member may make per minute (bursts of half of it).
+    #[arg(
+        long,
+        env = "PYRAMID_WRITES_PER_MINUTE",
+        default_value_t = 120,
+        global = true
+    )]
+    pub writes_per_minute: u32,
+
+    /// Unrecognised tokens one client address may send per minute before it is made to wait.
+    #[arg(
+        long,
+        env = "PYRAMID_FAILED_SIGN_INS_PER_MINUTE",
+        default_value_t = 20,
+        global = true
+    )]
+    pub failed_sign_ins_per_minute: u32,
+
+    /// Take the client's address from the first `X-Forwarded-For` entry (set this behind a
+    /// reverse proxy you run, so limits apply per client rather than to the proxy).
+    #[arg(
+        long,
+        env = "PYRAMID_TRUST_FORWARDED_FOR",
+        default_value_t = false,
+        global = true
+    )]
+    pub trust_forwarded_for: bool,
+
+    /// Seconds a connection may stay silent before it is closed.
+    #[arg(
+        long,
+        env = "PYRAMID_IDLE_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub idle_timeout_secs: u64,
+
+    /// Seconds a client has to send a request's body.
+    #[arg(
+        long,
+        env = "PYRAMID_REQUEST_TIMEOUT_SECS",
+        default_value_t = 15,
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+
+    /// Connections open at once, in all.
+    #[arg(
+        long,
+        env = "PYRAMID_MAX_CONNECTIONS",
+        default_value_t = 2_048,
+        global = true
+    )]
+    pub max_connections: usize,
+
+    /// Connections open at once from one client address.
+    #[arg(
+        long,
+        env = "PYRAMID_MAX_CONNECTIONS_PER_CLIENT",
+        default_value_t = 256,
+        global = true
+    )]
+    pub max_connections_per_client: usize,
+
+    /// Milliseconds to wait for a database connection before answering UNAVAILABLE.
+    #[arg(
+        long,
+        env = "PYRAMID_DATABASE_TIMEOUT_MS",
+        default_value_t = 1_000,
+        global = true
+    )]
+    pub database_timeout_ms: u64,
+
+    /// Seconds in-flight requests have to finish when the server is asked to stop.
+    #[arg(
+        long,
+        env = "PYRAMID_SHUTDOWN_GRACE_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub shutdown_grace_secs: u64,
+
+    /// Read-only connections beside SQLite's one writer, so one slow read cannot block everyone.
+    #[arg(
+        long,
+        env = "PYRAMID_SQLITE_READERS",
+        default_value_t = 4,
+        global = true
+    )]
+    pub sqlite_readers: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1_048_576,
+            requests_per_minute: 1_200,
+            writes_per_minute: 120,
+            failed_sign_ins_per_minute: 20,
+            trust_forwarded_for: false,
+            idle_timeout_secs: 30,
+            request_timeout_secs: 15,
+            max_connections: 2_048,
+            max_connections_per_client: 256,
+            database_timeout_ms: 1_000,
+            shutdown_grace_secs: 10,
+            sqlite_readers: 4,
+        }
+    }
 }
 
 impl Settings {
@@ -99,6 +235,7 @@ impl Settings {
             discord_guild: None,
             discord_quality_channel: None,
             public_url: None,
+            limits: Limits::default(),
         }
     }
 
@@ -238,6 +375,20 @@ mod tests {
         assert!(!format!("{url:?}").contains("hunter2"));
         let url = DatabaseUrl::new("sqlite://pyramid.db?mode=rwc").unwrap();
         assert_eq!(url.to_string(), "sqlite://pyramid.db?mode=rwc");
+    }
+
+    #[test]
+    fn the_default_limits_are_the_flags_defaults() {
+        #[derive(clap::Parser)]
+        struct Only {
+            #[command(flatten)]
+            limits: Limits,
+        }
+        let parsed = <Only as clap::Parser>::try_parse_from(["pyramid"]).unwrap();
+        assert_eq!(
+            format!("{:?}", parsed.limits),
+            format!("{:?}", Limits::default())
+        );
     }
 
     #[test]

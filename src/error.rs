@@ -24,6 +24,12 @@ pub enum AppError {
         message: String,
     },
     Conflict(String),
+    /// Too many requests: try again after this many seconds.
+    RateLimited {
+        retry_after_secs: u64,
+    },
+    /// The database (or another service Pyramid needs) does not answer just now.
+    Unavailable,
     Internal(Arc<anyhow::Error>),
 }
 
@@ -40,6 +46,8 @@ impl AppError {
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::BadUserInput { .. } => "BAD_USER_INPUT",
             AppError::Conflict(_) => "CONFLICT",
+            AppError::RateLimited { .. } => "RATE_LIMITED",
+            AppError::Unavailable => "UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -58,6 +66,10 @@ impl AppError {
             }
             AppError::Forbidden(m) | AppError::NotFound(m) | AppError::Conflict(m) => m.clone(),
             AppError::BadUserInput { message, .. } => message.clone(),
+            AppError::RateLimited { retry_after_secs } => format!(
+                "Too many requests from you just now: nothing was done. Please wait {retry_after_secs} s and try again."
+            ),
+            AppError::Unavailable => "Pyramid cannot reach its database just now, so nothing was changed. Please try again in a minute.".to_owned(),
             AppError::Internal(_) => "Something went wrong on our side and nothing was changed. Please try again in a moment.".to_owned(),
         }
     }
@@ -113,7 +125,38 @@ impl From<Refusal> for AppError {
 impl From<sea_orm::DbErr> for AppError {
     fn from(error: sea_orm::DbErr) -> Self {
         let context = describe_database_failure(&error);
+        if database_is_unreachable(&error) {
+            // Logged here, inside the failing action's span, with its cause: the pool timed
+            // out, the connection was refused.
+            tracing::error!(error = %error, "{context}");
+            return AppError::Unavailable;
+        }
         AppError::internal(error, context)
+    }
+}
+
+/// Whether the database could not be reached at all (rather than refusing a statement):
+/// worth telling the caller to try again later.
+pub(crate) fn database_is_unreachable(error: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    let sqlx_unreachable = |e: &RuntimeErr| {
+        matches!(
+            e,
+            RuntimeErr::SqlxError(e) if matches!(
+                **e,
+                sea_orm::sqlx::Error::Io(_)
+                    | sea_orm::sqlx::Error::PoolTimedOut
+                    | sea_orm::sqlx::Error::PoolClosed
+                    | sea_orm::sqlx::Error::Tls(_)
+            )
+        )
+    };
+    match error {
+        // No connection to be had: the pool timed out, or connecting failed (refused, reset,
+        // the server hung up during the handshake).
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(e) | DbErr::Query(e) => sqlx_unreachable(e),
+        _ => false,
     }
 }
 

@@ -11,6 +11,7 @@ pub mod error;
 pub mod feed;
 pub mod graphql;
 pub mod http;
+pub mod limits;
 pub mod metrics;
 pub mod render;
 pub mod services;

@@ -10,50 +10,104 @@ use migrations::{Migrator, MigratorTrait};
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
-use crate::app::AppState;
-use crate::configuration::{DatabaseUrl, Settings};
+use crate::app::{AppState, Shutdown};
+use crate::configuration::{DatabaseUrl, Limits, Settings};
 use crate::graphql;
 use crate::http;
+use crate::limits::{LimitedAcceptor, RateLimits};
 use crate::metrics::{GraphqlMetrics, Metrics};
 
 pub struct Application {
     port: u16,
-    acceptor: TcpAcceptor,
+    acceptor: LimitedAcceptor<TcpAcceptor>,
     state: AppState,
     statements: Arc<AtomicU64>,
+    limits: Limits,
 }
 
-/// Connects to the database, counting every statement into `statements`.
+/// Connects to the database with the default limits, counting every statement into
+/// `statements` (for the command line and tools).
 pub async fn connect(
     url: &DatabaseUrl,
     statements: Arc<AtomicU64>,
 ) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, &Limits::default(), statements).await
+}
+
+/// The pool the server writes with. On SQLite it is one connection (SQLite serialises writers
+/// anyway, and one connection avoids "database is locked" when a read turns into a write), so
+/// it waits longer for its turn than PostgreSQL's pool does.
+pub async fn connect_with(
+    url: &DatabaseUrl,
+    limits: &Limits,
+    statements: Arc<AtomicU64>,
+) -> anyhow::Result<DatabaseConnection> {
+    let wait = Duration::from_millis(limits.database_timeout_ms.max(1));
     let mut options = ConnectOptions::new(url.expose());
     options
         .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10));
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(wait);
     if url.is_sqlite() {
-        // One connection: SQLite serialises writers anyway, and a single connection avoids
-        // "database is locked" when a read transaction turns into a write.
-        options.max_connections(1).map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-        });
+        options
+            .max_connections(1)
+            .acquire_timeout(wait * 5)
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+            });
     } else {
         options.max_connections(16).min_connections(1);
     }
-    let mut db = Database::connect(options)
+    let db = Database::connect(options)
         .await
         .with_context(|| format!("could not connect to the database at {url}"))?;
+    Ok(counted(db, statements))
+}
+
+/// The connections the server reads with: on SQLite a few read-only connections beside the
+/// writer (WAL lets them read while it writes), so one slow read cannot block everyone; on
+/// PostgreSQL the writer's pool itself. (A read replica would plug in here.)
+pub async fn connect_readers(
+    url: &DatabaseUrl,
+    limits: &Limits,
+    writer: &DatabaseConnection,
+    statements: Arc<AtomicU64>,
+) -> anyhow::Result<DatabaseConnection> {
+    if !url.is_sqlite() || limits.sqlite_readers == 0 || url.expose().contains(":memory:") {
+        return Ok(writer.clone());
+    }
+    let read_only = match url.expose().split_once("mode=") {
+        Some((before, after)) => {
+            let rest = after.split_once('&').map_or("", |(_, rest)| rest);
+            let joiner = if rest.is_empty() { "" } else { "&" };
+            format!("{before}mode=ro{joiner}{rest}")
+        }
+        None if url.expose().contains('?') => format!("{}&mode=ro", url.expose()),
+        None => format!("{}?mode=ro", url.expose()),
+    };
+    let mut options = ConnectOptions::new(read_only);
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_millis(limits.database_timeout_ms.max(1)) * 5)
+        .max_connections(limits.sqlite_readers)
+        .map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::from_secs(10)));
+    let db = Database::connect(options)
+        .await
+        .with_context(|| format!("could not open read connections to the database at {url}"))?;
+    Ok(counted(db, statements))
+}
+
+fn counted(mut db: DatabaseConnection, statements: Arc<AtomicU64>) -> DatabaseConnection {
     db.set_metric_callback(move |info| {
         statements.fetch_add(1, Ordering::Relaxed);
         // `RUST_LOG=pyramid::sql=trace` shows every statement (item text in them is already
         // redacted; tokens appear only as hashes).
         tracing::trace!(target: "pyramid::sql", elapsed = ?info.elapsed, sql = %info.statement.sql);
     });
-    Ok(db)
+    db
 }
 
 /// Brings the schema up to date, so a database made by an older build just works.
@@ -63,11 +117,51 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         .context("could not bring the database schema up to date")
 }
 
+/// Connects and migrates, trying again with back-off (1 s doubling to 30 s) while the
+/// database does not answer, saying so in the log each time: a server started during a
+/// database outage waits for it rather than exiting.
+async fn connect_patiently(
+    settings: &Settings,
+    statements: Arc<AtomicU64>,
+) -> anyhow::Result<DatabaseConnection> {
+    let mut wait = Duration::from_secs(1);
+    loop {
+        let attempt = async {
+            let db =
+                connect_with(&settings.database_url, &settings.limits, statements.clone()).await?;
+            migrate(&db).await?;
+            anyhow::Ok(db)
+        };
+        match attempt.await {
+            Ok(db) => return Ok(db),
+            // A database that answers but refuses (a bad URL, a failed migration) will not
+            // change by waiting.
+            Err(error) if !looks_unreachable(&error) => return Err(error),
+            Err(error) => {
+                tracing::warn!(
+                    "the database at {} does not answer ({error:#}); trying again in {} s",
+                    settings.database_url,
+                    wait.as_secs()
+                );
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(30));
+            }
+        }
+    }
+}
+
+/// Whether a failure to start is the database not answering (worth waiting for).
+fn looks_unreachable(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<sea_orm::DbErr>())
+        .any(crate::error::database_is_unreachable)
+}
+
 impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let statements = Arc::new(AtomicU64::new(0));
-        let db = connect(&settings.database_url, statements.clone()).await?;
-        migrate(&db).await?;
+        let db = connect_patiently(settings, statements.clone()).await?;
         Self::build_with_database(settings, db, statements).await
     }
 
@@ -77,6 +171,13 @@ impl Application {
         db: DatabaseConnection,
         statements: Arc<AtomicU64>,
     ) -> anyhow::Result<Self> {
+        let read = connect_readers(
+            &settings.database_url,
+            &settings.limits,
+            &db,
+            statements.clone(),
+        )
+        .await?;
         let metrics = Arc::new(Metrics::new(statements.clone()));
         let schema = graphql::build_schema(db.clone(), GraphqlMetrics(metrics.clone()));
         let acceptor = TcpListener::bind(settings.listen)
@@ -90,13 +191,18 @@ impl Application {
             .context("the listener has no address")?;
         Ok(Self {
             port,
-            acceptor,
+            acceptor: LimitedAcceptor::new(acceptor, &settings.limits),
             state: AppState {
                 db,
+                read,
                 schema,
                 metrics,
+                rate: Arc::new(RateLimits::new(&settings.limits)),
+                limits: settings.limits.clone(),
+                shutdown: Shutdown::default(),
             },
             statements,
+            limits: settings.limits.clone(),
         })
     }
 
@@ -113,15 +219,41 @@ impl Application {
         self.statements.clone()
     }
 
+    /// What tells this server to stop (tests stop a server without a signal).
+    pub fn shutdown(&self) -> Shutdown {
+        self.state.shutdown.clone()
+    }
+
+    /// Serves until Ctrl-C, SIGTERM (what `docker stop` and systemd send) or `shutdown()`:
+    /// then stops accepting, lets in-flight requests finish within the grace period, and
+    /// closes live subscriptions with "going away".
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        poem::Server::new_with_acceptor(self.acceptor)
+        let shutdown = self.state.shutdown.clone();
+        let rate = self.state.rate.clone();
+        let tidy = tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                rate.tidy();
+            }
+        });
+        let signalled = shutdown.clone();
+        let served = poem::Server::new_with_acceptor(self.acceptor)
+            .idle_timeout(Duration::from_secs(self.limits.idle_timeout_secs.max(1)))
             .run_with_graceful_shutdown(
                 http::routes(self.state),
-                async {
-                    let _ = tokio::signal::ctrl_c().await;
+                async move {
+                    signalled.requested_by_signal_or_call().await;
+                    tracing::info!("stopping: finishing the requests in flight");
+                    signalled.announce();
                 },
-                Some(Duration::from_secs(10)),
+                Some(Duration::from_secs(self.limits.shutdown_grace_secs)),
             )
-            .await
+            .await;
+        shutdown
+            .sessions_closed(Duration::from_secs(self.limits.shutdown_grace_secs))
+            .await;
+        tidy.abort();
+        served
     }
 }

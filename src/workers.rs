@@ -189,12 +189,19 @@ impl OutboxWorker {
         Ok(outcome)
     }
 
-    /// Drains the outbox every `every` until the process stops.
-    pub async fn run(self, every: Duration) {
+    /// Drains the outbox every `every` until `stop` says the server is going away. A drain
+    /// that has started finishes first, so a claimed delivery is never left half-done.
+    pub async fn run(self, every: Duration, stop: crate::app::Shutdown) {
         loop {
             // A failure was logged where it happened; the next round tries again.
             let _ = self.drain(Utc::now()).await;
-            tokio::time::sleep(every).await;
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.going_away() => {
+                    tracing::info!("the outbox worker has stopped");
+                    return;
+                }
+            }
         }
     }
 }

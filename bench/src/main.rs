@@ -98,7 +98,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let settings = Settings::local(cli.database_url, SocketAddr::from(([127, 0, 0, 1], 0)));
+    let mut settings = Settings::local(cli.database_url, SocketAddr::from(([127, 0, 0, 1], 0)));
+    // The load comes from one address, far above what one client is allowed: lift the
+    // request rate (its check still runs on every request, so its cost is measured).
+    settings.limits.requests_per_minute = u32::MAX;
     match runtime.block_on(run(&settings, cli.bench)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

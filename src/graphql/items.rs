@@ -2,13 +2,15 @@
 //! them, and the live feed of their events.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Subscription};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
+
+use super::scalars::Date;
 use futures_util::Stream;
 
 use super::ids;
 use super::pagination::{self, IdConnection};
 use super::types::{GroupNode, MemberNode, ProviderNode};
-use super::{actor, db, loaders};
+use super::{actor, db, loaders, reader};
 use crate::domain::item::{self as domain, Item, ItemEvent, Move};
 use crate::domain::{GroupId, ItemId, MemberId, ProviderId};
 use crate::error::AppError;
@@ -164,8 +166,8 @@ impl ItemNode {
     }
 
     /// When the experience happened.
-    async fn experienced_on(&self) -> Option<NaiveDate> {
-        self.0.experienced_on
+    async fn experienced_on(&self) -> Option<Date> {
+        self.0.experienced_on.map(Date)
     }
 
     async fn sentiment(&self) -> Sentiment {
@@ -417,9 +419,9 @@ pub struct ItemFilterInput {
     pub sentiment: Option<Sentiment>,
     pub safety_concern: Option<bool>,
     /// Raised on or after this day.
-    pub raised_from: Option<NaiveDate>,
+    pub raised_from: Option<Date>,
     /// Raised on or before this day.
-    pub raised_to: Option<NaiveDate>,
+    pub raised_to: Option<Date>,
     pub submitter_id: Option<ID>,
     /// Words to find in the title or text.
     pub search: Option<String>,
@@ -456,8 +458,8 @@ impl ItemFilterInput {
             theme: self.theme,
             sentiment: self.sentiment.map(Into::into),
             safety_concern: self.safety_concern,
-            raised_from: self.raised_from,
-            raised_to: self.raised_to,
+            raised_from: self.raised_from.map(|d| d.0),
+            raised_to: self.raised_to.map(|d| d.0),
             submitted_by: self
                 .submitter_id
                 .map(|id| ids::from_global::<MemberId>(&id, "submitterId"))
@@ -473,6 +475,7 @@ pub struct ItemQuery;
 #[Object]
 impl ItemQuery {
     /// Items you may see, newest first unless `orderBy` says otherwise.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn items(
         &self,
         ctx: &Context<'_>,
@@ -484,7 +487,7 @@ impl ItemQuery {
         let request = pagination::page_request(first, after)?;
         let filter = filter.unwrap_or_default().into_filter()?;
         let order: items::ItemOrder = order_by.into();
-        let page = items::list(db(ctx), actor(ctx), filter, order, request).await?;
+        let page = items::list(reader(ctx), actor(ctx), filter, order, request).await?;
         Ok(pagination::connection(
             page,
             request,
@@ -495,7 +498,7 @@ impl ItemQuery {
 
     /// One item by its reference (SI-2026-000123); `null` when there is none you may see.
     async fn item(&self, ctx: &Context<'_>, reference: String) -> Result<Option<ItemNode>> {
-        match items::by_reference(db(ctx), actor(ctx), &reference).await {
+        match items::by_reference(reader(ctx), actor(ctx), &reference).await {
             Ok(item) => Ok(Some(ItemNode(item))),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(error) => Err(error.into()),
@@ -516,7 +519,7 @@ pub struct RaiseItemInput {
     /// ...or its name, when it is not in the register yet.
     pub provider_name: Option<String>,
     /// When it happened.
-    pub experienced_on: Option<NaiveDate>,
+    pub experienced_on: Option<Date>,
     pub sentiment: Sentiment,
     pub information_source: InformationSource,
     #[graphql(default = false)]
@@ -622,7 +625,7 @@ impl ItemMutation {
                 .map(|id| ids::from_global::<ProviderId>(&id, "providerId"))
                 .transpose()?,
             provider_name: input.provider_name,
-            experienced_on: input.experienced_on,
+            experienced_on: input.experienced_on.map(|d| d.0),
             sentiment: input.sentiment.into(),
             information_source: input.information_source.into(),
             raised_with_pals: input.raised_with_pals,
@@ -729,7 +732,7 @@ impl ItemSubscription {
             actor: actor(ctx).clone(),
             credential: super::request(ctx).credential.clone(),
         };
-        let stream = feed.watch(db(ctx).clone(), follower, group)?;
+        let stream = feed.watch(reader(ctx).clone(), follower, group)?;
         Ok(futures_util::StreamExt::map(stream, |event| {
             event.map(ItemEventNode).map_err(Into::into)
         }))

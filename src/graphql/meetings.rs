@@ -1,13 +1,13 @@
 //! Meetings in GraphQL: scheduling one (its agenda built from the items waiting at the
 //! group) and recording its minutes (which move the items).
 
+use super::scalars::Date;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 
 use super::ids;
 use super::items::{ItemEventNode, ItemNode, Outcome};
 use super::types::{GroupNode, MemberNode};
-use super::{actor, db, loaders};
+use super::{actor, db, loaders, reader};
 use crate::domain::meeting::{AgendaEntry, Decision as DomainDecision, Meeting};
 use crate::domain::{GroupId, ItemId, MeetingId, MemberId};
 use crate::services::meetings::{self, Minute, NewMeeting};
@@ -43,8 +43,8 @@ impl MeetingNode {
             .map(GroupNode))
     }
 
-    async fn held_on(&self) -> NaiveDate {
-        self.0.held_on
+    async fn held_on(&self) -> Date {
+        Date(self.0.held_on)
     }
 
     async fn title(&self) -> &str {
@@ -76,7 +76,7 @@ impl MeetingNode {
 
     /// What the minutes decided: one event per item.
     async fn decisions(&self, ctx: &Context<'_>) -> Result<Vec<ItemEventNode>> {
-        let ids = meetings::decisions(db(ctx), self.0.id).await?;
+        let ids = meetings::decisions(reader(ctx), self.0.id).await?;
         let found = loaders(ctx)
             .event_by_id
             .load_many(ids.iter().copied())
@@ -114,7 +114,7 @@ impl AgendaEntryNode {
 #[derive(InputObject)]
 pub struct ScheduleMeetingInput {
     pub group_id: ID,
-    pub held_on: NaiveDate,
+    pub held_on: Date,
     pub title: Option<String>,
     #[graphql(default)]
     pub attendee_ids: Vec<ID>,
@@ -163,7 +163,7 @@ impl MeetingMutation {
             .collect::<Result<Vec<_>, _>>()?;
         let new = NewMeeting {
             group_id: ids::from_global::<GroupId>(&input.group_id, "groupId")?,
-            held_on: input.held_on,
+            held_on: input.held_on.0,
             title: input.title,
             attendees,
             other_business: input.other_business,

@@ -11,6 +11,7 @@ mod mutation;
 mod newsletters;
 mod pagination;
 mod query;
+mod scalars;
 mod types;
 
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
@@ -43,7 +44,7 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 /// How deep and how large a query may be: enough for the dashboards people build, not enough
 /// to ask the database for the whole country in one request.
 const MAX_DEPTH: usize = 12;
-const MAX_COMPLEXITY: usize = 5_000;
+const MAX_COMPLEXITY: usize = 20_000;
 
 pub fn build_schema(
     db: DatabaseConnection,
@@ -73,26 +74,36 @@ pub fn sdl() -> String {
     schema.sdl()
 }
 
-/// What every resolver of one request needs: who is asking and the request's batch loaders;
-/// for a live subscription, also the credential to check again on every event.
+/// What every resolver of one request needs: who is asking, where to read, and the
+/// request's batch loaders; for a live subscription, also the credential to check again on
+/// every event.
 pub struct RequestContext {
     pub actor: Actor,
     pub credential: Option<Credential>,
+    /// The connections reads go to (SQLite's read-only pool; PostgreSQL's one pool).
+    pub read: DatabaseConnection,
     pub loaders: Loaders,
 }
 
 impl RequestContext {
-    pub fn new(db: DatabaseConnection, actor: Actor, credential: Option<Credential>) -> Self {
+    pub fn new(read: DatabaseConnection, actor: Actor, credential: Option<Credential>) -> Self {
         Self {
-            loaders: Loaders::new(db, actor.clone()),
+            loaders: Loaders::new(read.clone(), actor.clone()),
             actor,
             credential,
+            read,
         }
     }
 }
 
+/// Where writes go: mutations use this.
 pub(crate) fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
+}
+
+/// Where reads go: queries and the fields of what mutations return use this.
+pub(crate) fn reader<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+    &request(ctx).read
 }
 
 pub(crate) fn request<'a>(ctx: &Context<'a>) -> &'a RequestContext {

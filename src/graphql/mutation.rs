@@ -1,14 +1,14 @@
 //! Entry points for changing things: one input object and one payload type per mutation.
 
+use super::scalars::Date;
 use async_graphql::{Context, ID, InputObject, Object, OneofObject, Result, SimpleObject};
-use chrono::NaiveDate;
 
 use super::ids;
 use super::types::{
     ApiTokenNode, GroupKind, GroupNode, MemberNode, MembershipNode, OrgRole, ProviderKind,
     ProviderNode, Role,
 };
-use super::{actor, db};
+use super::{actor, db, reader};
 use crate::domain::member::Role as DomainRole;
 use crate::domain::{ApiTokenId, GroupId, MemberId, MembershipId, ProviderId};
 use crate::error::AppError;
@@ -67,7 +67,7 @@ pub struct AddMemberInput {
     #[graphql(default_with = "Role::Member")]
     pub role: Role,
     /// The start of the term; today when left out.
-    pub since: Option<NaiveDate>,
+    pub since: Option<Date>,
 }
 
 #[derive(SimpleObject)]
@@ -90,7 +90,7 @@ pub struct SetMembershipRolePayload {
 pub struct EndMembershipInput {
     pub membership_id: ID,
     /// The last day of the term; today when left out.
-    pub until: Option<NaiveDate>,
+    pub until: Option<Date>,
 }
 
 #[derive(SimpleObject)]
@@ -104,7 +104,7 @@ pub struct NominateRepresentativeInput {
     pub group_id: ID,
     /// A current member of that group.
     pub member_id: ID,
-    pub since: Option<NaiveDate>,
+    pub since: Option<Date>,
 }
 
 #[derive(SimpleObject)]
@@ -116,7 +116,7 @@ pub struct NominateRepresentativePayload {
 #[derive(InputObject)]
 pub struct EndNominationInput {
     pub nomination_id: ID,
-    pub until: Option<NaiveDate>,
+    pub until: Option<Date>,
 }
 
 #[derive(SimpleObject)]
@@ -252,7 +252,7 @@ impl StructureMutation {
             group_id: ids::from_global::<GroupId>(&input.group_id, "groupId")?,
             member,
             role: DomainRole::from(input.role),
-            since: input.since,
+            since: input.since.map(|d| d.0),
         };
         let membership = members::add_member(db(ctx), actor(ctx), add).await?;
         Ok(AddMemberPayload {
@@ -281,7 +281,8 @@ impl StructureMutation {
         input: EndMembershipInput,
     ) -> Result<EndMembershipPayload> {
         let id = ids::from_global::<MembershipId>(&input.membership_id, "membershipId")?;
-        let membership = members::end_membership(db(ctx), actor(ctx), id, input.until).await?;
+        let membership =
+            members::end_membership(db(ctx), actor(ctx), id, input.until.map(|d| d.0)).await?;
         Ok(EndMembershipPayload {
             membership: MembershipNode(membership),
         })
@@ -296,7 +297,7 @@ impl StructureMutation {
         let nomination = members::Nomination {
             group_id: ids::from_global::<GroupId>(&input.group_id, "groupId")?,
             member_id: ids::from_global::<MemberId>(&input.member_id, "memberId")?,
-            since: input.since,
+            since: input.since.map(|d| d.0),
         };
         let membership = members::nominate(db(ctx), actor(ctx), nomination).await?;
         Ok(NominateRepresentativePayload {
@@ -311,7 +312,8 @@ impl StructureMutation {
         input: EndNominationInput,
     ) -> Result<EndNominationPayload> {
         let id = ids::from_global::<MembershipId>(&input.nomination_id, "nominationId")?;
-        let membership = members::end_nomination(db(ctx), actor(ctx), id, input.until).await?;
+        let membership =
+            members::end_nomination(db(ctx), actor(ctx), id, input.until.map(|d| d.0)).await?;
         Ok(EndNominationPayload {
             nomination: MembershipNode(membership),
         })
@@ -328,7 +330,7 @@ impl StructureMutation {
         let area = ids::from_global::<GroupId>(&input.area_id, "areaId")?;
         members::grant_area_role(db(ctx), actor(ctx), member, area, input.role.into()).await?;
         Ok(AreaRolePayload {
-            member: MemberNode(members::get(db(ctx), actor(ctx), member).await?),
+            member: MemberNode(members::get(reader(ctx), actor(ctx), member).await?),
         })
     }
 
@@ -342,7 +344,7 @@ impl StructureMutation {
         let area = ids::from_global::<GroupId>(&input.area_id, "areaId")?;
         members::end_area_role(db(ctx), actor(ctx), member, area, input.role.into()).await?;
         Ok(AreaRolePayload {
-            member: MemberNode(members::get(db(ctx), actor(ctx), member).await?),
+            member: MemberNode(members::get(reader(ctx), actor(ctx), member).await?),
         })
     }
 

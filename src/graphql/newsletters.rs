@@ -2,13 +2,15 @@
 //! issued or received; and linking chat accounts and channels.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
+
+use super::scalars::Date;
 
 use super::ids;
 use super::items::ItemNode;
 use super::pagination::{self, IdConnection};
 use super::types::GroupNode;
-use super::{actor, db, loaders};
+use super::{actor, db, loaders, reader};
 use crate::domain::newsletter::{Entry, Newsletter, PageFormat, Review};
 use crate::domain::{GroupId, ItemId, NewsletterEntryId, NewsletterId};
 use crate::error::AppError;
@@ -64,12 +66,12 @@ impl NewsletterNode {
             .map(GroupNode))
     }
 
-    async fn period_start(&self) -> NaiveDate {
-        self.0.period.start
+    async fn period_start(&self) -> Date {
+        Date(self.0.period.start)
     }
 
-    async fn period_end(&self) -> NaiveDate {
-        self.0.period.end
+    async fn period_end(&self) -> Date {
+        Date(self.0.period.end)
     }
 
     async fn status(&self) -> NewsletterStatus {
@@ -103,7 +105,7 @@ impl NewsletterNode {
 
     /// The groups it reached (every group below the issuer), once published.
     async fn received_by(&self, ctx: &Context<'_>) -> Result<Vec<GroupNode>> {
-        let ids = newsletters::receivers(db(ctx), self.0.id).await?;
+        let ids = newsletters::receivers(reader(ctx), self.0.id).await?;
         let found = loaders(ctx).groups.load_many(ids.iter().copied()).await?;
         Ok(ids
             .iter()
@@ -114,7 +116,7 @@ impl NewsletterNode {
 
     /// How its delivery to each group's chat channel is going (for the issuing officers).
     async fn deliveries(&self, ctx: &Context<'_>) -> Result<Vec<NewsletterDelivery>> {
-        let deliveries = newsletters::deliveries(db(ctx), actor(ctx), self.0.id).await?;
+        let deliveries = newsletters::deliveries(reader(ctx), actor(ctx), self.0.id).await?;
         let ids: Vec<GroupId> = deliveries.iter().map(|d| d.group_id).collect();
         let groups = loaders(ctx).groups.load_many(ids).await?;
         Ok(deliveries
@@ -214,6 +216,7 @@ pub struct NewsletterQuery;
 impl NewsletterQuery {
     /// The newsletters a group issued (its drafts too, for its officers), or with
     /// `received: true` those it received from above. Newest first.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn newsletters(
         &self,
         ctx: &Context<'_>,
@@ -224,7 +227,7 @@ impl NewsletterQuery {
     ) -> Result<IdConnection<NewsletterNode>> {
         let group = ids::from_global::<GroupId>(&group_id, "groupId")?;
         let request = pagination::page_request(first, after)?;
-        let page = newsletters::list(db(ctx), actor(ctx), group, received, request).await?;
+        let page = newsletters::list(reader(ctx), actor(ctx), group, received, request).await?;
         Ok(pagination::connection(
             page,
             request,
@@ -238,8 +241,8 @@ impl NewsletterQuery {
 pub struct CompileNewsletterInput {
     /// A District Group or the Patients' Council.
     pub group_id: ID,
-    pub period_start: NaiveDate,
-    pub period_end: NaiveDate,
+    pub period_start: Date,
+    pub period_end: Date,
 }
 
 #[derive(InputObject)]
@@ -336,8 +339,8 @@ impl NewsletterMutation {
             db(ctx),
             actor(ctx),
             group,
-            input.period_start,
-            input.period_end,
+            input.period_start.0,
+            input.period_end.0,
         )
         .await?;
         Ok(NewsletterPayload {

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object, Result};
 use super::ids::{self, NodeType};
 use super::pagination::{self, IdConnection};
 use super::types::{GroupKind, GroupNode, MemberNode, MembershipNode, Node, ProviderNode};
-use super::{actor, db, loaders};
+use super::{actor, loaders, reader};
 use crate::domain::{GroupId, MemberId, MembershipId, ProviderId};
 use crate::error::AppError;
 use crate::services::{self, groups::GroupFilter};
@@ -33,7 +33,7 @@ impl StructureQuery {
                 .await?
                 .map(|m| Node::Member(MemberNode(m))),
             NodeType::Membership => {
-                services::members::get_memberships(db(ctx), actor(ctx), &[MembershipId(number)])
+                services::members::get_memberships(reader(ctx), actor(ctx), &[MembershipId(number)])
                     .await?
                     .into_values()
                     .next()
@@ -50,7 +50,7 @@ impl StructureQuery {
                 .await?
                 .map(|i| Node::Item(super::items::ItemNode(i))),
             NodeType::Meeting => services::meetings::get_many(
-                db(ctx),
+                reader(ctx),
                 actor(ctx),
                 &[crate::domain::MeetingId(number)],
             )
@@ -60,7 +60,7 @@ impl StructureQuery {
             .map(|m| Node::Meeting(super::meetings::MeetingNode(m))),
             NodeType::Newsletter => {
                 match services::newsletters::get(
-                    db(ctx),
+                    reader(ctx),
                     actor(ctx),
                     crate::domain::NewsletterId(number),
                 )
@@ -77,12 +77,13 @@ impl StructureQuery {
 
     /// The member whose API token made this request; `null` without a token.
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<MemberNode>> {
-        Ok(services::members::me(db(ctx), actor(ctx))
+        Ok(services::members::me(reader(ctx), actor(ctx))
             .await?
             .map(MemberNode))
     }
 
     /// Groups, optionally of one kind or under one parent, in the order they were created.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn groups(
         &self,
         ctx: &Context<'_>,
@@ -98,11 +99,12 @@ impl StructureQuery {
                 .map(|id| ids::from_global::<GroupId>(&id, "parentId"))
                 .transpose()?,
         };
-        let page = services::groups::list(db(ctx), filter, request).await?;
+        let page = services::groups::list(reader(ctx), filter, request).await?;
         Ok(pagination::connection(page, request, |g| g.id.0, GroupNode))
     }
 
     /// Everyone known to Pyramid (signed-in callers only).
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -110,7 +112,7 @@ impl StructureQuery {
         after: Option<String>,
     ) -> Result<IdConnection<MemberNode>> {
         let request = pagination::page_request(first, after)?;
-        let page = services::members::list(db(ctx), actor(ctx), request).await?;
+        let page = services::members::list(reader(ctx), actor(ctx), request).await?;
         Ok(pagination::connection(
             page,
             request,
@@ -120,6 +122,7 @@ impl StructureQuery {
     }
 
     /// The register of providers: organisations (their services hang under each).
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn providers(
         &self,
         ctx: &Context<'_>,
@@ -127,7 +130,7 @@ impl StructureQuery {
         after: Option<String>,
     ) -> Result<IdConnection<ProviderNode>> {
         let request = pagination::page_request(first, after)?;
-        let page = services::providers::list(db(ctx), None, request).await?;
+        let page = services::providers::list(reader(ctx), None, request).await?;
         Ok(pagination::connection(
             page,
             request,

@@ -2,11 +2,13 @@
 //! loaders, lists through connections.
 
 use async_graphql::{Context, Enum, ID, Interface, Object, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
+
+use super::scalars::Date;
 
 use super::ids;
 use super::pagination::{self, IdConnection};
-use super::{actor, db, loaders};
+use super::{actor, loaders, reader};
 use crate::domain::GroupId;
 use crate::domain::group::Group;
 use crate::domain::member::{Member, Membership};
@@ -114,6 +116,7 @@ impl GroupNode {
     }
 
     /// The groups one tier down: a council's districts, a district's PPGs.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn children(
         &self,
         ctx: &Context<'_>,
@@ -125,11 +128,12 @@ impl GroupNode {
             parent_id: Some(self.0.id),
             ..Default::default()
         };
-        let page = services::groups::list(db(ctx), filter, request).await?;
+        let page = services::groups::list(reader(ctx), filter, request).await?;
         Ok(pagination::connection(page, request, |g| g.id.0, GroupNode))
     }
 
     /// The people in this group, representatives from the tier below included.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -139,7 +143,7 @@ impl GroupNode {
     ) -> Result<IdConnection<MembershipNode>> {
         let request = pagination::page_request(first, after)?;
         let page = services::members::memberships_of_group(
-            db(ctx),
+            reader(ctx),
             actor(ctx),
             self.0.id,
             include_ended,
@@ -165,6 +169,7 @@ impl GroupNode {
     }
 
     /// The group's meetings, most recent first (for its members).
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn meetings(
         &self,
         ctx: &Context<'_>,
@@ -172,7 +177,8 @@ impl GroupNode {
         after: Option<String>,
     ) -> Result<IdConnection<super::meetings::MeetingNode>> {
         let request = pagination::page_request(first, after)?;
-        let page = services::meetings::of_group(db(ctx), actor(ctx), self.0.id, request).await?;
+        let page =
+            services::meetings::of_group(reader(ctx), actor(ctx), self.0.id, request).await?;
         Ok(pagination::connection(
             page,
             request,
@@ -182,6 +188,7 @@ impl GroupNode {
     }
 
     /// Everyone who has represented this group on the tier above, with `includeEnded`.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn nominations(
         &self,
         ctx: &Context<'_>,
@@ -191,7 +198,7 @@ impl GroupNode {
     ) -> Result<IdConnection<MembershipNode>> {
         let request = pagination::page_request(first, after)?;
         let page = services::members::nominations_of_group(
-            db(ctx),
+            reader(ctx),
             actor(ctx),
             self.0.id,
             include_ended,
@@ -259,7 +266,7 @@ impl MemberNode {
 
     /// The member's API tokens (never the secrets): for the member and administrators.
     async fn api_tokens(&self, ctx: &Context<'_>) -> Result<Vec<ApiTokenNode>> {
-        let tokens = services::tokens::list(db(ctx), actor(ctx), self.0.id).await?;
+        let tokens = services::tokens::list(reader(ctx), actor(ctx), self.0.id).await?;
         Ok(tokens.into_iter().map(ApiTokenNode).collect())
     }
 }
@@ -295,13 +302,13 @@ impl MembershipNode {
         group_by_id(ctx, self.0.represents).await
     }
 
-    async fn since(&self) -> NaiveDate {
-        self.0.since
+    async fn since(&self) -> Date {
+        Date(self.0.since)
     }
 
     /// When the term ended; `null` while it is current.
-    async fn until(&self) -> Option<NaiveDate> {
-        self.0.until
+    async fn until(&self) -> Option<Date> {
+        self.0.until.map(Date)
     }
 
     async fn current(&self) -> bool {
@@ -351,6 +358,7 @@ impl ProviderNode {
     }
 
     /// The services this organisation runs.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn services(
         &self,
         ctx: &Context<'_>,
@@ -358,7 +366,7 @@ impl ProviderNode {
         after: Option<String>,
     ) -> Result<IdConnection<ProviderNode>> {
         let request = pagination::page_request(first, after)?;
-        let page = services::providers::list(db(ctx), Some(self.0.id), request).await?;
+        let page = services::providers::list(reader(ctx), Some(self.0.id), request).await?;
         Ok(pagination::connection(
             page,
             request,

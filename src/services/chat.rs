@@ -177,7 +177,7 @@ pub async fn link_channel(
 ) -> AppResult<()> {
     let external_channel = external_channel.trim();
     if external_channel.is_empty()
-        || external_channel.len() > 64
+        || external_channel.parse::<u64>().is_err()
         || !external_channel.chars().all(|c| c.is_ascii_digit())
     {
         return Err(AppError::bad_input(

@@ -611,7 +611,7 @@ async fn a_newsletter_is_posted_once_to_each_linked_channel_across_a_discord_fai
         .app
         .graphql(
             p.district_secretary.token(),
-            "mutation($g: ID!, $s: NaiveDate!, $e: NaiveDate!) { compileNewsletter(input: { groupId: $g, periodStart: $s, periodEnd: $e }) { newsletter { id title } } }",
+            "mutation($g: ID!, $s: Date!, $e: Date!) { compileNewsletter(input: { groupId: $g, periodStart: $s, periodEnd: $e }) { newsletter { id title } } }",
             json!({ "g": gid("Group", p.districts[0].0), "s": (today - Duration::days(30)).to_string(), "e": today.to_string() }),
         )
         .await

@@ -24,7 +24,12 @@ pub struct TestDatabase {
 
 enum Cleanup {
     SqliteFile(std::path::PathBuf),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Another handle on a database something else cleans up.
+    Nothing,
 }
 
 impl TestDatabase {
@@ -59,6 +64,33 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// Whether the tests run on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.url.expose().starts_with("postgres")
+    }
+
+    /// Another handle on the same database, which does not drop it.
+    pub fn share(&self) -> TestDatabase {
+        TestDatabase {
+            url: self.url.clone(),
+            cleanup: Cleanup::Nothing,
+        }
+    }
+
+    /// A handle on the same PostgreSQL database reached through `port` on 127.0.0.1 (a test's
+    /// own proxy), which does not drop it.
+    pub fn through_port(&self, port: u16) -> TestDatabase {
+        let url = self.url.expose();
+        let (scheme_and_user, rest) = url.rsplit_once('@').expect("a user in the URL");
+        let (_, path) = rest.split_once('/').expect("a database in the URL");
+        TestDatabase {
+            url: DatabaseUrl::new(format!("{scheme_and_user}@127.0.0.1:{port}/{path}")).unwrap(),
+            cleanup: Cleanup::Nothing,
+        }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         match &self.cleanup {
@@ -67,6 +99,7 @@ impl Drop for TestDatabase {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
+            Cleanup::Nothing => {}
             Cleanup::Postgres { admin_url, name } => {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime; use a thread with its own.
@@ -151,13 +184,23 @@ impl TestApp {
     }
 
     pub async fn spawn_on(database: TestDatabase) -> TestApp {
+        Self::spawn_with(database, |_| {}).await
+    }
+
+    /// A test's own server with its settings changed by `adjust`. Tests send hundreds of
+    /// requests a second from one address, so the request-rate limits are lifted unless a test
+    /// sets them again.
+    pub async fn spawn_with(database: TestDatabase, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         if std::env::var("TEST_LOG").is_ok() {
             let _ = tracing_subscriber::fmt()
                 .with_env_filter(std::env::var("TEST_LOG").unwrap_or_default())
                 .with_test_writer()
                 .try_init();
         }
-        let settings = Settings::local(database.url.clone(), "127.0.0.1:0".parse().unwrap());
+        let mut settings = Settings::local(database.url.clone(), "127.0.0.1:0".parse().unwrap());
+        settings.limits.requests_per_minute = 1_000_000;
+        settings.limits.writes_per_minute = 1_000_000;
+        adjust(&mut settings);
         let app = Application::build(&settings).await.expect("the app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.db().clone();
@@ -191,6 +234,26 @@ impl TestApp {
             data: body["data"].clone(),
             errors: body["errors"].as_array().cloned().unwrap_or_default(),
         }
+    }
+
+    /// POSTs `body` to `/graphql` as it is, with this content type (none when `None`).
+    pub async fn post_raw(
+        &self,
+        body: impl Into<reqwest::Body>,
+        content_type: Option<&str>,
+        token: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("the server answers")
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

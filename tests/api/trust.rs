@@ -94,7 +94,7 @@ async fn every_free_text_field_is_stored_redacted() {
     // A meeting title and an agenda line.
     app.graphql(
         secretary,
-        r#"mutation($g: ID!, $d: NaiveDate!) { scheduleMeeting(input: { groupId: $g, heldOn: $d, title: "Call 07700 900123 to attend", otherBusiness: ["Speaker: jo@example.org"] }) { meeting { id } } }"#,
+        r#"mutation($g: ID!, $d: Date!) { scheduleMeeting(input: { groupId: $g, heldOn: $d, title: "Call 07700 900123 to attend", otherBusiness: ["Speaker: jo@example.org"] }) { meeting { id } } }"#,
         json!({ "g": district, "d": today.to_string() }),
     )
     .await
@@ -103,7 +103,7 @@ async fn every_free_text_field_is_stored_redacted() {
     let compiled = app
         .graphql(
             secretary,
-            r#"mutation($g: ID!, $s: NaiveDate!, $e: NaiveDate!) { compileNewsletter(input: { groupId: $g, periodStart: $s, periodEnd: $e }) { newsletter { id } } }"#,
+            r#"mutation($g: ID!, $s: Date!, $e: Date!) { compileNewsletter(input: { groupId: $g, periodStart: $s, periodEnd: $e }) { newsletter { id } } }"#,
             json!({ "g": district, "s": today.to_string(), "e": today.to_string() }),
         )
         .await
@@ -741,7 +741,7 @@ async fn revoking_a_token_closes_its_live_subscription() {
     assert!(frame.reason.contains("revoked"), "{frame:?}");
 }
 
-const COMPILE: &str = r#"mutation($g: ID!, $s: NaiveDate!, $e: NaiveDate!) {
+const COMPILE: &str = r#"mutation($g: ID!, $s: Date!, $e: Date!) {
   compileNewsletter(input: { groupId: $g, periodStart: $s, periodEnd: $e }) {
     newsletter { id entries { id heading body needsReview reviewWords reviewed } }
   }

@@ -31,7 +31,7 @@ use crate::domain::redaction::{self, Identifier};
 
 use crate::entities::{item as db, item_theme};
 use crate::error::AppResult;
-use rows::{not_found, visible};
+use rows::{not_found, not_found_by_id, visible};
 
 /// Loads visible items by id (hidden ones are simply missing).
 pub async fn get_many(
@@ -53,7 +53,7 @@ pub async fn get(conn: &impl ConnectionTrait, actor: &Actor, id: ItemId) -> AppR
     get_many(conn, actor, &[id])
         .await?
         .remove(&id)
-        .ok_or_else(not_found)
+        .ok_or_else(not_found_by_id)
 }
 
 pub async fn by_reference(

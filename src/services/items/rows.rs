@@ -111,6 +111,12 @@ pub(crate) fn visible(query: Select<db::Entity>, visibility: &Visibility) -> Sel
     }
 }
 
+/// An item asked for by reference that is not there (or hidden).
 pub(crate) fn not_found() -> AppError {
     AppError::NotFound("There is no item with that reference, or you cannot see it.".to_owned())
+}
+
+/// An item asked for by id that is not there (or hidden).
+pub(crate) fn not_found_by_id() -> AppError {
+    AppError::NotFound("There is no item with that id, or you cannot see it.".to_owned())
 }

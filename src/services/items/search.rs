@@ -61,12 +61,45 @@ impl ItemOrder {
     }
 }
 
+/// The longest search accepted, in characters, and the most words: enough for any search a
+/// person types, and a bound on the work one request can ask of the full-text index.
+pub const MAX_SEARCH_CHARS: usize = 200;
+pub const MAX_SEARCH_WORDS: usize = 10;
+
+fn search_words(text: &str) -> Vec<&str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Checks what a person typed to search for.
+fn check_search(text: &str) -> AppResult<()> {
+    if text.chars().count() > MAX_SEARCH_CHARS {
+        return Err(AppError::bad_input(
+            "search",
+            format!("A search can be at most {MAX_SEARCH_CHARS} characters long."),
+        ));
+    }
+    if search_words(text).len() > MAX_SEARCH_WORDS {
+        return Err(AppError::bad_input(
+            "search",
+            format!("Search for at most {MAX_SEARCH_WORDS} words at a time."),
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(AppError::bad_input(
+            "search",
+            "A search cannot contain line breaks or control characters.",
+        ));
+    }
+    Ok(())
+}
+
 /// Turns a person's search words into an FTS5 query that cannot be a syntax error: each word
 /// quoted, all required, each matching as a prefix.
 fn fts5_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
+    let words: Vec<String> = search_words(text)
+        .into_iter()
         .map(|w| format!("\"{w}\"*"))
         .collect();
     (!words.is_empty()).then(|| words.join(" "))
@@ -153,6 +186,7 @@ pub async fn list(
         query = query.filter(db::Column::SubmitterId.eq(member.0));
     }
     if let Some(text) = filter.search.as_deref().filter(|t| !t.trim().is_empty()) {
+        check_search(text)?;
         query = match conn.get_database_backend() {
             DatabaseBackend::Sqlite => match fts5_query(text) {
                 Some(fts) => query.filter(Expr::cust_with_values(
@@ -200,4 +234,27 @@ pub async fn waiting_at(conn: &impl ConnectionTrait, group: &Group) -> AppResult
         .into_iter()
         .map(from_model)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn searches_are_bounded_and_cannot_be_fts_syntax() {
+        assert!(check_search("out of hours call-back").is_ok());
+        assert_eq!(
+            check_search(&"a".repeat(MAX_SEARCH_CHARS + 1))
+                .unwrap_err()
+                .field(),
+            Some("search")
+        );
+        let many = ["word"; MAX_SEARCH_WORDS + 1].join(" ");
+        assert!(check_search(&many).is_err());
+        assert_eq!(
+            fts5_query("NEAR(\"a\" OR b*)").as_deref(),
+            Some("\"NEAR\"* \"a\"* \"OR\"* \"b\"*")
+        );
+        assert_eq!(fts5_query("  ** "), None);
+    }
 }

@@ -202,5 +202,5 @@ pub(crate) async fn stored(conn: &impl ConnectionTrait, id: ItemId) -> AppResult
     db::Entity::find_by_id(id.0)
         .one(conn)
         .await?
-        .ok_or_else(super::rows::not_found)
+        .ok_or_else(super::rows::not_found_by_id)
 }

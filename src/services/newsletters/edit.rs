@@ -164,6 +164,9 @@ pub async fn add_entry(
     position: Option<i32>,
 ) -> AppResult<Newsletter> {
     let (heading, body) = rules::parse_entry(heading, body)?;
+    if position.is_some_and(|p| p < 1) {
+        return Err(AppError::bad_input("position", "Positions start at 1."));
+    }
     let txn = db.begin().await?;
     let draft = load_draft_for_edit(&txn, actor, id).await?;
     // The secretary's own words: nothing to review.

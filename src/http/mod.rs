@@ -1,0 +1,93 @@
+//! HTTP routes: `/graphql` (GraphiQL or subscriptions on GET, queries on POST), `/healthz`,
+//! `/metrics` and the newsletter pages. Turns the bearer token into an `Actor`.
+
+mod graphql;
+mod pages;
+mod subscriptions;
+
+use poem::http::{HeaderMap, StatusCode, header};
+use poem::web::{Data, Redirect};
+use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
+
+use crate::app::{AppState, database_is_up};
+use crate::domain::authz::Actor;
+use crate::error::AppError;
+use crate::services::tokens::{self, Credential};
+
+pub fn routes(state: AppState) -> impl Endpoint {
+    let metrics = state.metrics.clone();
+    Route::new()
+        .at("/", get(index))
+        .at(
+            "/graphql",
+            get(subscriptions::graphiql_or_subscription)
+                .post(graphql::graphql)
+                .put(not_allowed)
+                .patch(not_allowed)
+                .delete(not_allowed),
+        )
+        .at("/healthz", get(healthz))
+        .at("/metrics", get(metrics_text))
+        .at("/newsletters/:id", get(pages::newsletter_page))
+        .data(state)
+        .before(move |request| {
+            metrics.record_http_request();
+            async move { Ok(request) }
+        })
+}
+
+#[handler]
+fn index() -> Redirect {
+    Redirect::see_other("/graphql")
+}
+
+#[handler]
+fn not_allowed() -> Response {
+    graphql::Refusal::method_not_allowed().into_response()
+}
+
+fn bearer(value: &str) -> Option<&str> {
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+}
+
+/// The caller named by the `Authorization: Bearer <token>` header, with the token's
+/// credential; anonymous without one.
+async fn caller(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(Actor, Option<Credential>), AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok((Actor::Anonymous, None));
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(bearer)
+        .ok_or(AppError::InvalidToken)
+        .and_then(tokens::credential)?;
+    let actor = tokens::authenticate_credential(&state.read, &token).await?;
+    Ok((actor, Some(token)))
+}
+
+/// Answers within a second whether the database does: `ok` (200) or 503.
+#[handler]
+async fn healthz(Data(state): Data<&AppState>) -> Response {
+    if database_is_up(&state.db).await {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        tracing::warn!("health check: the database does not answer within a second");
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+    }
+}
+
+#[handler]
+fn metrics_text(Data(state): Data<&AppState>) -> Response {
+    state
+        .metrics
+        .render()
+        .with_content_type("text/plain; version=0.0.4")
+        .into_response()
+}

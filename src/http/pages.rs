@@ -1,0 +1,69 @@
+//! Newsletters as pages people read, at their stable addresses.
+
+use poem::http::{HeaderMap, StatusCode};
+use poem::web::{Data, Html, Path, Query};
+use poem::{IntoResponse, Response, handler};
+
+use super::caller;
+use crate::app::AppState;
+use crate::domain::authz::Actor;
+use crate::domain::newsletter::PageFormat;
+use crate::error::AppError;
+use crate::services;
+
+#[derive(serde::Deserialize)]
+struct PageQuery {
+    format: Option<String>,
+}
+
+/// A newsletter at its stable address: `/newsletters/7` (HTML), `?format=large-print`,
+/// `/newsletters/7.txt` and `/newsletters/7.md`. Published newsletters are public; a draft
+/// is shown only to its issuing group's officers (with their bearer token).
+#[handler]
+pub(super) async fn newsletter_page(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: &HeaderMap,
+) -> Response {
+    let missing = || {
+        (
+            StatusCode::NOT_FOUND,
+            Html("<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>Not found</title></head><body><main><h1>Newsletter not found</h1><p>There is no published newsletter at this address. Check the link, or ask your PPG for a copy.</p></main></body></html>".to_owned()),
+        )
+            .into_response()
+    };
+    let Some((number, format)) = PageFormat::parse(&id, query.format.as_deref()) else {
+        return missing();
+    };
+    let actor = caller(state, headers)
+        .await
+        .map_or(Actor::Anonymous, |(actor, _)| actor);
+    let newsletter = match services::newsletters::get(&state.read, &actor, number).await {
+        Ok(newsletter) => newsletter,
+        Err(AppError::NotFound(_)) => return missing(),
+        Err(error) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response();
+        }
+    };
+    let issuer = match services::groups::get(&state.read, newsletter.group_id).await {
+        Ok(group) => group.name.as_str().to_owned(),
+        Err(error) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response();
+        }
+    };
+    let view = crate::render::NewsletterView {
+        newsletter: &newsletter,
+        issuer: &issuer,
+    };
+    match format {
+        PageFormat::Html => Html(crate::render::html(&view, false)).into_response(),
+        PageFormat::LargePrint => Html(crate::render::html(&view, true)).into_response(),
+        PageFormat::Text => crate::render::text(&view)
+            .with_content_type("text/plain; charset=utf-8")
+            .into_response(),
+        PageFormat::Markdown => crate::render::markdown(&view)
+            .with_content_type("text/markdown; charset=utf-8")
+            .into_response(),
+    }
+}
