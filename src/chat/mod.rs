@@ -33,6 +33,8 @@ use report::Choices;
 /// A running bot.
 pub struct BotHandle {
     pub http: Arc<Http>,
+    /// The reqwest client inside `http`, which the courier sends with.
+    client: reqwest::Client,
     shards: Arc<ShardManager>,
     task: JoinHandle<()>,
 }
@@ -40,7 +42,7 @@ pub struct BotHandle {
 impl BotHandle {
     /// The courier that delivers the outbox through this bot.
     pub fn courier(&self, db: DatabaseConnection, config: &BotConfig) -> DiscordCourier {
-        DiscordCourier::new(db, self.http.clone(), config)
+        DiscordCourier::new(db, self.http.clone(), self.client.clone(), config)
     }
 
     pub async fn stop(self) {
@@ -49,16 +51,23 @@ impl BotHandle {
     }
 }
 
-pub fn http_client(config: &BotConfig) -> Http {
-    let mut builder = HttpBuilder::new(config.token.expose());
+/// serenity's client for Discord's REST API, and the reqwest client it is built on (the same
+/// one serenity would make for itself), which the courier sends with (see `courier.rs`).
+pub fn http_client(config: &BotConfig) -> anyhow::Result<(Http, reqwest::Client)> {
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .build()
+        .context("could not set up the HTTP client for Discord")?;
+    let mut builder = HttpBuilder::new(config.token.expose()).client(client.clone());
     if let Some(base) = &config.api_base {
         // Proxied requests must bypass serenity's rate limiter (it would send them straight
-        // to discord.com); rate limits then come back as errors and the outbox backs off.
+        // to discord.com); rate limits then come back as 429s, and the courier reads how long
+        // they last.
         builder = builder
             .proxy(base.trim_end_matches('/'))
             .ratelimiter_disabled(true);
     }
-    builder.build()
+    Ok((builder.build(), client))
 }
 
 /// Connects to Discord and starts answering members.
@@ -67,11 +76,11 @@ pub async fn start(db: DatabaseConnection, config: BotConfig) -> anyhow::Result<
         db,
         config: Arc::new(config.clone()),
     };
-    let mut client: Client =
-        ClientBuilder::new_with_http(http_client(&config), GatewayIntents::GUILDS)
-            .event_handler(handler)
-            .await
-            .context("could not set up the Discord client")?;
+    let (http, rest) = http_client(&config)?;
+    let mut client: Client = ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
+        .event_handler(handler)
+        .await
+        .context("could not set up the Discord client")?;
     let http = client.http.clone();
     let shards = client.shard_manager.clone();
     let task = tokio::spawn(async move {
@@ -79,7 +88,12 @@ pub async fn start(db: DatabaseConnection, config: BotConfig) -> anyhow::Result<
             tracing::error!(%error, "the Discord bot stopped");
         }
     });
-    Ok(BotHandle { http, shards, task })
+    Ok(BotHandle {
+        http,
+        client: rest,
+        shards,
+        task,
+    })
 }
 
 /// The commands members use, registered at startup.

@@ -3,15 +3,16 @@
 
 use std::sync::Arc;
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, SubsecRound, Utc};
 use pyramid::chat::BotHandle;
 use pyramid::configuration::BotConfig;
 use pyramid::configuration::Secret;
-use pyramid::workers::OutboxWorker;
+use pyramid::services::outbox::{DELIVERED, FAILED};
+use pyramid::workers::{Drained, OutboxWorker};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
-use crate::fake_discord::{FakeDiscord, Recorded};
+use crate::fake_discord::{FakeDiscord, RETRY_AFTER_SECS, RateLimitScope, Recorded};
 use crate::helpers::{Person, Pyramid, TestApp, gid};
 use crate::items::{raise, soft_intelligence};
 
@@ -829,14 +830,14 @@ fn base64_decode(text: &str) -> Vec<u8> {
         .unwrap()
 }
 
-#[tokio::test]
-async fn a_rate_limited_delivery_is_retried_later_not_lost() {
-    let world = World::start().await;
+/// Raises an item for `ppg_member` (linked as `MEMBER`) and answers it, so an update waits in the
+/// outbox to go to them by direct message.
+async fn an_answer_for_the_member(world: &World, title: &str) {
     world.link(&world.p.ppg_member, MEMBER).await;
     let raised = raise(
         &world.app,
         world.p.ppg_member.token(),
-        soft_intelligence(world.p.ppgs[0][0].0, "Rate limited", "Answer me."),
+        soft_intelligence(world.p.ppgs[0][0].0, title, "Answer me."),
     )
     .await;
     world
@@ -848,42 +849,207 @@ async fn a_rate_limited_delivery_is_retried_later_not_lost() {
         )
         .await
         .ok();
-    let channel = FakeDiscord::dm_channel_id(MEMBER);
-    world.fake.rate_limit_next(
-        "POST",
-        &format!("/api/v10/channels/{channel}/messages"),
-        crate::fake_discord::RateLimitScope::User,
-        1,
-    );
-    let worker = world.worker();
-    let now = Utc::now();
-    let first = worker.drain(now).await.unwrap();
-    assert_eq!((first.delivered, first.retrying), (0, 1));
-    let outbox = pyramid::entities::outbox::Entity::find()
-        .one(&world.app.db)
+}
+
+/// The one delivery in the outbox.
+async fn the_delivery(world: &World) -> pyramid::entities::outbox::Model {
+    let mut rows = pyramid::entities::outbox::Entity::find()
+        .all(&world.app.db)
         .await
-        .unwrap()
         .unwrap();
-    assert!(outbox.last_error.unwrap().contains("429"));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    rows.remove(0)
+}
+
+/// A clock the database stores exactly (PostgreSQL keeps microseconds).
+fn a_clock() -> chrono::DateTime<Utc> {
+    Utc::now().trunc_subsecs(3)
+}
+
+/// `retry_after` as the courier waits it: rounded up to whole seconds.
+fn retry_after_rounded_up() -> i64 {
+    RETRY_AFTER_SECS.ceil() as i64
+}
+
+/// The member's update meets one 429 of `scope` on `POST {limited}`: it is not tried again until
+/// `retry_after` is over, says why it waits, and is then delivered exactly once, with the nonce of
+/// the refused attempt.
+async fn a_rate_limit_is_waited_out(scope: RateLimitScope, on_opening_the_dm: bool) {
+    let world = World::start().await;
+    an_answer_for_the_member(&world, "Rate limited").await;
+    let dm = FakeDiscord::dm_channel_id(MEMBER);
+    let post = format!("/api/v10/channels/{dm}/messages");
+    let open = "/api/v10/users/@me/channels";
+    let limited = if on_opening_the_dm { open } else { &post };
+    world.fake.rate_limit_next("POST", limited, scope, 1);
+    let worker = world.worker();
+    let now = a_clock();
+
+    let first = worker.drain(now).await.unwrap();
+    assert_eq!((first.delivered, first.retrying, first.failed), (0, 1, 0));
+    let waiting = the_delivery(&world).await;
+    let retry_after = Duration::milliseconds((RETRY_AFTER_SECS * 1_000.0).ceil() as i64);
     assert!(
-        outbox.next_attempt_at > now + Duration::seconds(1),
-        "it waits before trying again"
+        waiting.next_attempt_at >= now + retry_after,
+        "tried again at {} before Discord's retry_after ({RETRY_AFTER_SECS} s after {now})",
+        waiting.next_attempt_at
     );
     assert_eq!(
-        worker
-            .drain(now + Duration::hours(1))
-            .await
-            .unwrap()
-            .delivered,
-        1
+        waiting.next_attempt_at,
+        now + Duration::seconds(retry_after_rounded_up()),
+        "retry_after rounded up to whole seconds"
     );
-    let sent: Vec<Recorded> = world
+    let why = waiting.last_error.clone().unwrap_or_default();
+    let scope_word = match scope {
+        RateLimitScope::User => "(user limit)",
+        RateLimitScope::Shared => "(shared limit)",
+        RateLimitScope::Global => "(global limit)",
+    };
+    assert_eq!(
+        why,
+        format!(
+            "Discord answered 429: rate limited for {} s {scope_word}",
+            retry_after_rounded_up()
+        )
+    );
+
+    // Where the back-off alone would have tried again (30 s), it is still waiting.
+    let asked = world.fake.requests().len();
+    let inside = worker.drain(now + Duration::seconds(32)).await.unwrap();
+    assert_eq!(inside, Drained::default());
+    assert_eq!(
+        world.fake.requests().len(),
+        asked,
+        "nothing sent inside the window"
+    );
+
+    let later = worker.drain(waiting.next_attempt_at).await.unwrap();
+    assert_eq!((later.delivered, later.retrying, later.failed), (1, 0, 0));
+    let delivered = the_delivery(&world).await;
+    assert_eq!(delivered.status, DELIVERED);
+    assert_eq!(delivered.last_error, None);
+    assert_eq!(
+        worker.drain(now + Duration::days(1)).await.unwrap(),
+        Drained::default()
+    );
+
+    let requests = world.fake.requests();
+    let posts: Vec<&Recorded> = requests.iter().filter(|r| r.path == post).collect();
+    let opens: Vec<&Recorded> = requests.iter().filter(|r| r.path == open).collect();
+    let statuses = |rs: &[&Recorded]| rs.iter().map(|r| r.status).collect::<Vec<_>>();
+    if on_opening_the_dm {
+        assert_eq!(statuses(&opens), [429, 200], "{opens:?}");
+        assert_eq!(statuses(&posts), [200], "{posts:?}");
+    } else {
+        assert_eq!(statuses(&opens), [200, 200], "{opens:?}");
+        assert_eq!(statuses(&posts), [429, 200], "{posts:?}");
+        assert_eq!(
+            posts[0].body["nonce"], posts[1].body["nonce"],
+            "the resend carries the same nonce"
+        );
+    }
+    let sent = posts.last().unwrap();
+    assert_eq!(sent.body["nonce"], format!("pyramid-{}", delivered.id));
+    assert_eq!(sent.body["enforce_nonce"], true);
+    assert_eq!(sent.body["allowed_mentions"]["parse"], json!([]));
+    assert_eq!(
+        sent.authorization.as_deref(),
+        Some("Bot fake-token"),
+        "{sent}"
+    );
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_rate_limited_delivery_is_retried_later_not_lost() {
+    a_rate_limit_is_waited_out(RateLimitScope::User, false).await;
+}
+
+#[tokio::test]
+async fn a_shared_rate_limit_is_waited_out_before_the_message_is_sent_again() {
+    a_rate_limit_is_waited_out(RateLimitScope::Shared, false).await;
+}
+
+#[tokio::test]
+async fn a_global_rate_limit_is_waited_out_before_the_message_is_sent_again() {
+    a_rate_limit_is_waited_out(RateLimitScope::Global, false).await;
+}
+
+#[tokio::test]
+async fn a_rate_limit_on_opening_the_direct_message_is_waited_out_too() {
+    a_rate_limit_is_waited_out(RateLimitScope::Global, true).await;
+}
+
+#[tokio::test]
+async fn a_delivery_rate_limited_every_time_is_given_up_after_max_attempts() {
+    let world = World::start().await;
+    an_answer_for_the_member(&world, "Always limited").await;
+    let post = format!(
+        "/api/v10/channels/{}/messages",
+        FakeDiscord::dm_channel_id(MEMBER)
+    );
+    world
+        .fake
+        .rate_limit_next("POST", &post, RateLimitScope::User, 10);
+    let mut worker = world.worker();
+    worker.max_attempts = 3;
+    let mut clock = a_clock();
+    for attempt in 1..=3 {
+        let drained = worker.drain(clock).await.unwrap();
+        let row = the_delivery(&world).await;
+        assert_eq!(row.attempts, attempt);
+        if attempt < 3 {
+            assert_eq!((drained.retrying, drained.failed), (1, 0));
+            assert_eq!(
+                row.next_attempt_at,
+                clock + Duration::seconds(retry_after_rounded_up())
+            );
+            clock = row.next_attempt_at;
+        } else {
+            assert_eq!((drained.retrying, drained.failed), (0, 1));
+            assert_eq!(row.status, FAILED);
+            assert!(
+                row.last_error
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains(&format!("rate limited for {} s", retry_after_rounded_up())),
+                "{row:?}"
+            );
+        }
+    }
+    assert_eq!(
+        worker.drain(clock + Duration::days(1)).await.unwrap(),
+        Drained::default()
+    );
+    let posts: Vec<Recorded> = world
         .fake
         .requests()
         .into_iter()
-        .filter(|r| r.path == format!("/api/v10/channels/{channel}/messages"))
+        .filter(|r| r.path == post)
         .collect();
-    assert_eq!(sent.iter().filter(|r| r.status == 200).count(), 1);
+    assert_eq!(posts.len(), 3, "{posts:?}");
+    assert!(posts.iter().all(|r| r.status == 429), "{posts:?}");
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_delivery_discord_refuses_is_given_up_with_discords_message() {
+    let world = World::start().await;
+    an_answer_for_the_member(&world, "Refused").await;
+    let post = format!(
+        "/api/v10/channels/{}/messages",
+        FakeDiscord::dm_channel_id(MEMBER)
+    );
+    world.fake.fail_next("POST", &post, 403, 1);
+    let worker = world.worker();
+    let drained = worker.drain(a_clock()).await.unwrap();
+    assert_eq!((drained.delivered, drained.failed), (0, 1));
+    let row = the_delivery(&world).await;
+    assert_eq!(row.status, FAILED);
+    assert_eq!(
+        row.last_error.as_deref(),
+        Some("Discord answered 403: 403: Forbidden")
+    );
     world.stop().await;
 }
 

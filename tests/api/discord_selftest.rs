@@ -13,7 +13,7 @@ use serenity::all::{
 };
 use tokio::task::JoinHandle;
 
-use crate::fake_discord::{FakeDiscord, RateLimitScope, WAIT_TIMEOUT, fixture};
+use crate::fake_discord::{FakeDiscord, RETRY_AFTER_SECS, RateLimitScope, WAIT_TIMEOUT, fixture};
 
 /// A minimal bot: registers `/ping` on READY, answers it with an ephemeral "pong", and answers a
 /// modal submit with an ephemeral deferral, an edit of `@original` describing what serenity
@@ -349,19 +349,32 @@ async fn rest_fakes_dm_channels_404s_and_rate_limits_as_discord_does() {
         .unwrap();
     assert_eq!(limited.status().as_u16(), 429);
     let header = |name: &str| limited.headers()[name].to_str().unwrap().to_owned();
-    assert_eq!(header("retry-after"), "1");
+    assert_eq!(
+        header("retry-after"),
+        (RETRY_AFTER_SECS.ceil() as u64).to_string()
+    );
     assert_eq!(header("x-ratelimit-global"), "true");
     assert_eq!(header("x-ratelimit-scope"), "global");
     let body: Value = limited.json().await.unwrap();
     assert_eq!(body["global"], true);
-    assert_eq!(body["retry_after"], 0.05);
+    assert_eq!(body["retry_after"], RETRY_AFTER_SECS);
 
+    // Through serenity (rate limiter off, as when proxied) a 429 keeps only its status: the
+    // headers are dropped and the body, which has no `code`, fails to decode. This is why the
+    // courier reads Discord's answers itself (src/chat/courier.rs).
     fake.fail_next("POST", "/api/v10/channels/", 429, 1);
     let shared = ChannelId::new(7).say(&http, "x").await;
-    assert!(
-        matches!(&shared, Err(serenity::Error::Http(e)) if e.status_code().map(|s| s.as_u16()) == Some(429)),
-        "{shared:?}"
-    );
+    match &shared {
+        Err(serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(e))) => {
+            assert_eq!(e.status_code.as_u16(), 429);
+            assert_eq!(e.error.code, -1);
+            assert!(
+                e.error.message.contains("Could not decode json"),
+                "serenity now decodes a 429's body: {e:?}"
+            );
+        }
+        other => panic!("expected a 429, got {other:?}"),
+    }
     assert!(ChannelId::new(7).say(&http, "x").await.is_ok());
 }
 

@@ -58,8 +58,11 @@ pub const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The heartbeat interval (ms) sent in HELLO. Long enough that a short test never heartbeats.
 pub const HEARTBEAT_INTERVAL_MS: u64 = 41_250;
 
-/// The `retry_after` (seconds) in the body of 429 answers made by [`FakeDiscord::fail_next`].
-pub const RETRY_AFTER_SECS: f64 = 0.05;
+/// The `retry_after` (seconds) in the body of 429 answers made by [`FakeDiscord::fail_next`]:
+/// the user and global examples' value in Discord's documentation. Nothing waits for it (tests
+/// drain the outbox with a clock of their choosing), and it is longer than the outbox's first
+/// back-off (30 s), so a courier that ignored it would show.
+pub const RETRY_AFTER_SECS: f64 = 64.57;
 
 /// The directory of the real Discord payloads (`../shared/discord-payloads` beside the repo).
 pub fn fixtures_dir() -> PathBuf {
@@ -322,7 +325,7 @@ impl FakeDiscord {
 
     /// Like `fail_next(.., 429, ..)` with the scope chosen: the body and headers come from
     /// `rate_limit_429_{user,shared,global}.json`, with `retry_after` = [`RETRY_AFTER_SECS`],
-    /// `X-RateLimit-Reset-After` to match, and `Retry-After` in whole seconds rounded up ("1"),
+    /// `X-RateLimit-Reset-After` to match, and `Retry-After` in whole seconds rounded up ("65"),
     /// as Discord sends it. A global limit carries `X-RateLimit-Global: true`.
     pub fn rate_limit_next(
         &self,
