@@ -2,6 +2,7 @@
 //! Resolvers are thin: they decode ids and input, call one service function, and wrap the
 //! result. Permission checks and rules live in `services/` and `domain/`.
 
+mod depth;
 mod errors;
 pub mod ids;
 mod items;
@@ -41,8 +42,12 @@ pub struct SubscriptionRoot(items::ItemSubscription);
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// How deep and how large a query may be: enough for the dashboards people build, not enough
-/// to ask the database for the whole country in one request.
+/// to ask the database for the whole country in one request. `MAX_DEPTH` does not count
+/// introspection (see `depth.rs`); the engine's own limit, `INTROSPECTION_DEPTH`, is what the
+/// standard introspection query needs (`__schema { types { fields { args { type {` and nine
+/// levels of `ofType`, as graphql-js sends it) and no more.
 const MAX_DEPTH: usize = 12;
+const INTROSPECTION_DEPTH: usize = 15;
 const MAX_COMPLEXITY: usize = 5_000;
 
 pub fn build_schema(
@@ -56,8 +61,10 @@ pub fn build_schema(
     )
     .data(db)
     .data(crate::feed::EventFeed::default())
+    // Outside the metrics, so a refused query is still counted under its operation type.
+    .extension(depth::DepthLimit { levels: MAX_DEPTH })
     .extension(metrics)
-    .limit_depth(MAX_DEPTH)
+    .limit_depth(INTROSPECTION_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .finish()
 }
