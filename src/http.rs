@@ -1,6 +1,6 @@
 //! HTTP routes: `/graphql` (GraphiQL on GET, queries on POST), `/healthz` and `/metrics`.
 
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{ErrorExtensionValues, ServerError};
 use std::sync::Arc;
 
@@ -23,6 +23,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
     Route::new()
         .at("/", get(index))
         .at("/graphql", get(graphiql_or_subscription).post(graphql))
+        .nest("/graphiql", crate::graphiql::assets())
         .at("/healthz", get(healthz))
         .at("/metrics", get(metrics_text))
         .at("/newsletters/:id", get(newsletter_page))
@@ -49,12 +50,7 @@ fn graphiql_or_subscription(
     protocol: Option<GraphQLProtocol>,
 ) -> Response {
     let (Some(websocket), Some(protocol)) = (websocket, protocol) else {
-        let page = GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql")
-            .title("Pyramid")
-            .finish();
-        return Html(page).into_response();
+        return crate::graphiql::page();
     };
     let schema = state.schema.clone();
     let db = state.db.clone();

@@ -8,6 +8,7 @@ mod cli;
 mod depth;
 mod discord_selftest;
 mod fake_discord;
+mod graphiql;
 mod helpers;
 mod hierarchy;
 mod items;
