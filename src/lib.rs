@@ -9,6 +9,7 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod feed;
+pub mod graphiql;
 pub mod graphql;
 pub mod http;
 pub mod limits;

@@ -2,6 +2,7 @@
 //! Resolvers are thin: they decode ids and input, call one service function, and wrap the
 //! result. Permission checks and rules live in `services/` and `domain/`.
 
+mod depth;
 mod errors;
 pub mod ids;
 mod items;
@@ -42,8 +43,14 @@ pub struct SubscriptionRoot(items::ItemSubscription);
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// How deep and how large a query may be: enough for the dashboards people build, not enough
-/// to ask the database for the whole country in one request.
+/// to ask the database for the whole country in one request. `MAX_DEPTH` does not count
+/// introspection (see `depth.rs`); the engine's own limit, `INTROSPECTION_DEPTH`, is what the
+/// standard introspection query needs (`__schema { types { fields { args { type {` and nine
+/// levels of `ofType`, as graphql-js sends it) and no more.
 const MAX_DEPTH: usize = 12;
+const INTROSPECTION_DEPTH: usize = 15;
+/// Aliases in one request: enough to ask for a few views side by side.
+const MAX_ALIASES: usize = 50;
 const MAX_COMPLEXITY: usize = 20_000;
 
 pub fn build_schema(
@@ -57,8 +64,13 @@ pub fn build_schema(
     )
     .data(db)
     .data(crate::feed::EventFeed::default())
+    // Outside the metrics, so a refused query is still counted under its operation type.
+    .extension(depth::DepthLimit {
+        levels: MAX_DEPTH,
+        aliases: MAX_ALIASES,
+    })
     .extension(metrics)
-    .limit_depth(MAX_DEPTH)
+    .limit_depth(INTROSPECTION_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .finish()
 }

@@ -26,6 +26,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
                 .patch(not_allowed)
                 .delete(not_allowed),
         )
+        .nest("/graphiql", crate::graphiql::assets())
         .at("/healthz", get(healthz))
         .at("/metrics", get(metrics_text))
         .at("/newsletters/:id", get(pages::newsletter_page))

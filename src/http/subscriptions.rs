@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_poem::GraphQLProtocol;
+use poem::web::Data;
 use poem::web::websocket::WebSocket;
-use poem::web::{Data, Html};
 use poem::{IntoResponse, Response, handler};
 
 use super::bearer;
@@ -27,12 +27,7 @@ pub(super) fn graphiql_or_subscription(
     protocol: Option<GraphQLProtocol>,
 ) -> Response {
     let (Some(websocket), Some(protocol)) = (websocket, protocol) else {
-        let page = GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql")
-            .title("Pyramid")
-            .finish();
-        return Html(page).into_response();
+        return crate::graphiql::page();
     };
     let schema = state.schema.clone();
     let db = state.read.clone();
