@@ -66,6 +66,18 @@ pub enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Patterns of concern.
+    Patterns {
+        #[command(subcommand)]
+        action: PatternsAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PatternsAction {
+    /// Work every pattern out again from the items (after a PPG moved district, or to check
+    /// the incremental detection); what people did with patterns still there is kept.
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]
@@ -353,6 +365,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 area.name.as_str()
             );
             println!("{}", issued.secret);
+            Ok(())
+        }
+        Command::Patterns {
+            action: PatternsAction::Rebuild,
+        } => {
+            let db = database(&settings).await?;
+            startup::migrate(&db).await?;
+            let summary = services::patterns::rebuild(&db, &Actor::System)
+                .await
+                .map_err(cli_error)?;
+            eprintln!(
+                "Patterns rebuilt for {} providers: {} patterns of concern.",
+                summary.providers, summary.patterns
+            );
             Ok(())
         }
         Command::Token { action } => {

@@ -1,19 +1,21 @@
-//! The live feed of item events behind the `itemEvents` subscription. Each subscriber follows
-//! the committed `item_events` table itself, so the feed is right whichever server instance
+//! The live feeds behind the `itemEvents` and `patternChanges` subscriptions. Each subscriber
+//! follows the committed events table itself, so the feed is right whichever server instance
 //! wrote an event (several instances can share one PostgreSQL), and nothing runs while nobody
 //! is subscribed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use futures_util::Stream;
 use sea_orm::DatabaseConnection;
 
-use crate::domain::GroupId;
 use crate::domain::authz::{self, Actor};
 use crate::domain::item::ItemEvent;
+use crate::domain::watch::{Watch, covers_item, covers_pattern};
+use crate::domain::{GroupId, ThemeId};
 use crate::error::{AppError, AppResult};
 use crate::services::items;
+use crate::services::patterns::{self, PatternEvent};
 use crate::services::tokens::{self, Credential};
 
 /// How often a subscriber looks for new events, and how long it waits for an id that was
@@ -85,29 +87,143 @@ impl Follower {
     }
 }
 
+/// A table of events a feed follows: how to find where it ends, read what came after, and
+/// decide whether a follower may see one event now.
+pub trait Source: Send + Sync + 'static {
+    type Event: Send + 'static;
+
+    fn id(event: &Self::Event) -> i64;
+
+    fn latest(db: &DatabaseConnection) -> impl Future<Output = AppResult<i64>> + Send;
+
+    fn after(
+        db: &DatabaseConnection,
+        id: i64,
+        limit: u64,
+    ) -> impl Future<Output = AppResult<Vec<Self::Event>>> + Send;
+
+    fn shown(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        event: &Self::Event,
+    ) -> impl Future<Output = bool> + Send;
+}
+
+/// Item events, optionally only those of items at, from or through one group, or only those
+/// of items the follower's watches cover.
+pub struct ItemEvents {
+    pub group: Option<GroupId>,
+    pub watches: Option<Vec<Watch>>,
+    pub headings: HashMap<ThemeId, ThemeId>,
+}
+
+impl Source for ItemEvents {
+    type Event = ItemEvent;
+
+    fn id(event: &ItemEvent) -> i64 {
+        event.id.0
+    }
+
+    async fn latest(db: &DatabaseConnection) -> AppResult<i64> {
+        items::latest_event_id(db).await
+    }
+
+    async fn after(db: &DatabaseConnection, id: i64, limit: u64) -> AppResult<Vec<ItemEvent>> {
+        items::events_after(db, id, limit).await
+    }
+
+    async fn shown(&self, db: &DatabaseConnection, actor: &Actor, event: &ItemEvent) -> bool {
+        let Ok(item) = items::get(db, actor, event.item_id).await else {
+            return false;
+        };
+        let in_group = self.group.is_none_or(|g| {
+            event.group_id == g
+                || event.from_group_id == Some(g)
+                || item.origin_group_id == g
+                || item.current_group_id == g
+        });
+        let Some(watches) = &self.watches else {
+            return in_group;
+        };
+        let themes: Vec<ThemeId> = match items::classifications_of(db, &[item.id]).await {
+            Ok(mut found) => found
+                .remove(&item.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| c.theme_id)
+                .collect(),
+            Err(_) => return false,
+        };
+        let heading = |t: ThemeId| self.headings.get(&t).copied().unwrap_or(t);
+        in_group
+            && watches
+                .iter()
+                .any(|w| covers_item(w, &item, &themes, heading))
+    }
+}
+
+/// Pattern events on patterns the follower may see, optionally only those of one group's, or
+/// only those the follower's watches cover.
+pub struct PatternEvents {
+    pub group: Option<GroupId>,
+    pub watches: Option<Vec<Watch>>,
+    pub headings: HashMap<ThemeId, ThemeId>,
+}
+
+impl Source for PatternEvents {
+    type Event = PatternEvent;
+
+    fn id(event: &PatternEvent) -> i64 {
+        event.id
+    }
+
+    async fn latest(db: &DatabaseConnection) -> AppResult<i64> {
+        patterns::latest_event_id(db).await
+    }
+
+    async fn after(db: &DatabaseConnection, id: i64, limit: u64) -> AppResult<Vec<PatternEvent>> {
+        patterns::events_after(db, id, limit).await
+    }
+
+    async fn shown(&self, db: &DatabaseConnection, actor: &Actor, event: &PatternEvent) -> bool {
+        let Ok(pattern) = patterns::get(db, actor, event.pattern_id).await else {
+            return false;
+        };
+        let heading = |t: ThemeId| self.headings.get(&t).copied().unwrap_or(t);
+        self.group.is_none_or(|g| event.owner_group_id == g)
+            && self
+                .watches
+                .as_ref()
+                .is_none_or(|watches| watches.iter().any(|w| covers_pattern(w, &pattern, heading)))
+    }
+}
+
 impl EventFeed {
-    /// Events committed from now on that the follower may see at the time of each event;
-    /// with `group`, only those of items at, from or through that group. Ends with
-    /// `UNAUTHENTICATED` once the follower's token is revoked; refused at once without one.
-    pub fn watch(
+    /// Events committed from now on that the follower may see at the time of each event
+    /// (and `source` shows). Ends with `UNAUTHENTICATED` once the follower's token is
+    /// revoked; refused at once without one.
+    pub fn follow<S: Source>(
         &self,
         db: DatabaseConnection,
         follower: Follower,
-        group: Option<GroupId>,
-    ) -> AppResult<impl Stream<Item = AppResult<ItemEvent>> + Send + 'static> {
+        source: S,
+    ) -> AppResult<impl Stream<Item = AppResult<S::Event>> + Send + 'static> {
         authz::may_see_people(&follower.actor)?;
         let feed = self.clone();
+        let source = std::sync::Arc::new(source);
         let state = (
             db,
             Some(follower),
             None::<Position>,
-            Vec::<ItemEvent>::new(),
+            Vec::<S::Event>::new(),
             0u32,
         );
         Ok(futures_util::stream::unfold(
             state,
             move |(db, follower, mut position, mut ready, mut idle)| {
                 let feed = feed.clone();
+                let source = source.clone();
                 async move {
                     let follower = follower?;
                     loop {
@@ -116,7 +232,7 @@ impl EventFeed {
                         }
                         let current = match position.as_mut() {
                             Some(position) => position,
-                            None => match items::latest_event_id(&db).await {
+                            None => match S::latest(&db).await {
                                 Ok(latest) => position.insert(Position {
                                     watermark: latest,
                                     seen: BTreeSet::new(),
@@ -129,7 +245,7 @@ impl EventFeed {
                             },
                         };
                         tokio::time::sleep(feed.interval).await;
-                        let events = match items::events_after(&db, current.watermark, 200).await {
+                        let events = match S::after(&db, current.watermark, 200).await {
                             Ok(events) => events,
                             Err(_) => {
                                 continue;
@@ -137,7 +253,7 @@ impl EventFeed {
                         };
                         let mut fresh = Vec::new();
                         for event in events {
-                            if current.accept(event.id.0) {
+                            if current.accept(S::id(&event)) {
                                 fresh.push(event);
                             }
                         }
@@ -158,7 +274,7 @@ impl EventFeed {
                             Err(_) => continue,
                         };
                         for event in fresh {
-                            if shown(&db, &actor, &event, group).await {
+                            if source.shown(&db, &actor, &event).await {
                                 ready.push(event);
                             }
                         }
@@ -168,23 +284,6 @@ impl EventFeed {
                 }
             },
         ))
-    }
-}
-
-async fn shown(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    event: &ItemEvent,
-    group: Option<GroupId>,
-) -> bool {
-    match items::get(db, actor, event.item_id).await {
-        Ok(item) => group.is_none_or(|g| {
-            event.group_id == g
-                || event.from_group_id == Some(g)
-                || item.origin_group_id == g
-                || item.current_group_id == g
-        }),
-        Err(_) => false,
     }
 }
 

@@ -194,6 +194,7 @@ impl OutboxWorker {
     pub async fn run(self, every: Duration, stop: crate::app::Shutdown) {
         loop {
             // A failure was logged where it happened; the next round tries again.
+            let _ = crate::services::watches::send_due(&self.db, Utc::now()).await;
             let _ = self.drain(Utc::now()).await;
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}

@@ -177,6 +177,8 @@ pub async fn load(
                 area_id: Set(Some(tiers[2])),
                 share_name: Set(false),
                 submission_hash: Set(None),
+                severity: Set(None),
+                severity_reason: Set(None),
             });
         }
         // Keep each statement under SQLite's 32,766 bound parameters.

@@ -82,6 +82,14 @@ impl DiscordCourier {
                 reply::item_update(message, &group)
             }
             Message::SafetyAlert { .. } => reply::safety_alert(message, &self.public_url),
+            Message::PatternAlert { group_id, .. } => {
+                let group = services::groups::get(&self.db, *group_id)
+                    .await
+                    .map(|g| g.name.as_str().to_owned())
+                    .map_err(retry)?;
+                reply::pattern_alert(message, &group, &self.public_url)
+            }
+            Message::WatchDigest { .. } => reply::watch_digest(message),
         })
     }
 

@@ -533,6 +533,7 @@ impl Handler {
             raised_as_complaint: false,
             safety_concern: filled.safety_concern,
             themes: Vec::new(),
+            tags: Vec::new(),
             // Discord may deliver the same submission twice: it is one item.
             idempotency_key: Some(format!("discord:{interaction}")),
             channel: Channel::Discord,
@@ -544,9 +545,11 @@ impl Handler {
             .name
             .as_str()
             .to_owned();
+        let pattern = services::patterns::notice(&self.db, &raised.patterns).await?;
         Ok(reply::report_saved(
             &raised.item,
             raised.notice.as_deref(),
+            pattern.as_deref(),
             &group_name,
             !raised.created,
         ))

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::item::{EventKind, Item, ItemEvent, Outcome, Status};
 use crate::domain::newsletter::Newsletter;
+use crate::domain::pattern::PatternEventKind;
 use crate::error::AppError;
 use crate::services::outbox::Message;
 
@@ -40,7 +41,13 @@ fn outcome_words(outcome: Outcome) -> &'static str {
 }
 
 /// The private reply to a saved report.
-pub fn report_saved(item: &Item, notice: Option<&str>, group: &str, duplicate: bool) -> String {
+pub fn report_saved(
+    item: &Item,
+    notice: Option<&str>,
+    pattern: Option<&str>,
+    group: &str,
+    duplicate: bool,
+) -> String {
     let mut lines = Vec::new();
     if duplicate {
         lines.push(format!(
@@ -57,6 +64,9 @@ pub fn report_saved(item: &Item, notice: Option<&str>, group: &str, duplicate: b
         lines.push(format!(
             "{notice} Please don't share personal details such as NHS numbers or phone numbers."
         ));
+    }
+    if let Some(pattern) = pattern {
+        lines.push(pattern.to_owned());
     }
     if item.safety_concern {
         lines.push("Because you said a patient may be at risk, it has gone straight to the commissioners' quality team.".to_owned());
@@ -225,6 +235,71 @@ pub fn safety_alert(message: &Message, url_base: &str) -> String {
     )
 }
 
+/// A direct message to a group's officers: a pattern of concern opened, reopened or moved
+/// to them. Counts only.
+pub fn pattern_alert(message: &Message, group: &str, url_base: &str) -> String {
+    let Message::PatternAlert {
+        change,
+        provider,
+        theme,
+        ppg_count,
+        item_count,
+        window_days,
+        reopened_because,
+        ..
+    } = message
+    else {
+        return String::new();
+    };
+    let about = match theme {
+        Some(theme) => format!("{provider} ({theme})"),
+        None => provider.clone(),
+    };
+    let what = match change {
+        PatternEventKind::Reopened => format!(
+            "A pattern of concern you dismissed has reopened: {about}. {}",
+            reopened_because.as_deref().unwrap_or("")
+        ),
+        PatternEventKind::Moved => {
+            format!("A pattern of concern now spans districts, so it comes to {group}: {about}.")
+        }
+        _ => format!("A pattern of concern has opened for {group}: {about}."),
+    };
+    format!(
+        "{} {item_count} reports from {ppg_count} PPGs, within {window_days} days of each other. Look at it in Pyramid ({url_base}/graphql) to acknowledge it, take it up or dismiss it.",
+        what.trim_end()
+    )
+}
+
+/// A member's digest of what one of their watches caught.
+pub fn watch_digest(message: &Message) -> String {
+    let Message::WatchDigest {
+        about,
+        items,
+        patterns,
+        ..
+    } = message
+    else {
+        return String::new();
+    };
+    let mut text = format!("Your watch on {about}:");
+    if !items.is_empty() {
+        text.push_str("\nNew items:");
+        for line in items {
+            text.push_str("\n- ");
+            text.push_str(line.as_str());
+        }
+    }
+    if !patterns.is_empty() {
+        text.push_str("\nPatterns of concern:");
+        for line in patterns {
+            text.push_str("\n- ");
+            text.push_str(line);
+        }
+    }
+    text
+}
+
 pub fn channel_linked(group: &str) -> String {
     format!(
         "This channel is now linked to {group}: its newsletters will be posted here, and reports made here are raised in it."
@@ -267,6 +342,8 @@ mod tests {
             raised_with_pals: false,
             raised_as_complaint: false,
             safety_concern: safety,
+            severity: None,
+            severity_reason: None,
             origin_group_id: GroupId(3),
             area_id: GroupId(1),
             share_name: false,
@@ -292,9 +369,13 @@ mod tests {
         let reply = report_saved(
             &item(false),
             Some("We removed an NHS number before saving."),
+            Some(
+                "2 other PPGs reported this provider in the last 90 days; Northside District Group has been told.",
+            ),
             "Riverside PPG",
             false,
         );
+        assert!(reply.contains("2 other PPGs reported this provider"));
         assert!(
             reply
                 .starts_with("Thank you. Your report is saved as SI-2026-000001 in Riverside PPG.")
@@ -302,7 +383,7 @@ mod tests {
         assert!(reply.contains("We removed an NHS number"));
         assert!(reply.contains("What happens next"));
         assert!(reply.ends_with("/status SI-2026-000001."));
-        let safety = report_saved(&item(true), None, "Riverside PPG", false);
+        let safety = report_saved(&item(true), None, None, "Riverside PPG", false);
         assert!(safety.contains("gone straight to the commissioners' quality team"));
     }
 

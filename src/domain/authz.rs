@@ -337,6 +337,34 @@ pub fn visibility(actor: &Actor) -> Visibility {
     }
 }
 
+/// Who acknowledges, takes up or dismisses a pattern: the officers of the group it belongs
+/// to.
+pub fn may_act_on_pattern(actor: &Actor, owner: GroupId) -> Result<(), Refusal> {
+    may_run_group(
+        actor,
+        owner,
+        "Only the secretary or chair of the group a pattern belongs to can acknowledge, take up or dismiss it.",
+    )
+}
+
+/// Who sets an item's themes, provider or severity: the officers of the group holding it and
+/// the area's commissioners; for themes and the provider, also whoever raised it while it is
+/// still at its PPG.
+pub fn may_classify(
+    actor: &Actor,
+    standing: Standing,
+    is_submitter_at_ppg: bool,
+) -> Result<(), Refusal> {
+    match actor {
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        Actor::System => Ok(()),
+        _ if standing.officer || standing.commissioner || is_submitter_at_ppg => Ok(()),
+        _ => Err(Refusal::Forbidden(
+            "Only the secretary or chair of the group holding an item, or the commissioners, can change how it is classified.",
+        )),
+    }
+}
+
 /// Who may raise an item in a group: its current members (in any role).
 pub fn may_raise_in(actor: &Actor, group: GroupId) -> Result<(), Refusal> {
     match actor {

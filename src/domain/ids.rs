@@ -38,4 +38,12 @@ typed_id!(
     NewsletterId,
     /// One entry of a newsletter.
     NewsletterEntryId,
+    /// A theme of the vocabulary.
+    ThemeId,
+    /// A keyword rule that suggests a theme.
+    RuleId,
+    /// A pattern of concern.
+    PatternId,
+    /// A member's watch.
+    WatchId,
 );

@@ -247,6 +247,9 @@ pub struct Item {
     pub raised_as_complaint: bool,
     /// Suggests a patient is at risk: referred to the commissioners at once.
     pub safety_concern: bool,
+    /// Harm or risk, set by a tier's officers, with why.
+    pub severity: Option<Severity>,
+    pub severity_reason: Option<RedactedText>,
     pub origin_group_id: GroupId,
     /// The area (council) it belongs to.
     pub area_id: GroupId,
@@ -342,46 +345,82 @@ impl IdempotencyKey {
     }
 }
 
-pub const MAX_THEMES: usize = 5;
+pub const MAX_TAGS: usize = 5;
 
-/// Themes are short lower-case tags ("access", "discharge", "a&e"). A theme that would hold a
-/// name or another identifier is refused rather than stored with a marker in it.
-pub fn parse_themes(raw: &[String]) -> Result<Vec<RedactedText>, InvalidInput> {
-    let mut themes: Vec<RedactedText> = Vec::new();
-    for theme in raw {
-        let (redacted, removed) = RedactedText::redact(theme.trim());
+/// Tags are free, short lower-case words beside an item's tags ("access", "winter",
+/// "a&e"). A tag that would hold a name or another identifier is refused rather than stored
+/// with a marker in it.
+pub fn parse_tags(raw: &[String]) -> Result<Vec<RedactedText>, InvalidInput> {
+    let mut tags: Vec<RedactedText> = Vec::new();
+    for tag in raw {
+        let (redacted, removed) = RedactedText::redact(tag.trim());
         if !removed.is_empty() {
             return Err(InvalidInput::new(
-                "themes",
-                "A theme names a subject, such as 'access' or 'discharge', never a person or their details.",
+                "tags",
+                "A tag names a subject, such as 'access' or 'winter', never a person or their details.",
             ));
         }
-        let theme = redacted.as_str().to_lowercase();
-        if theme.is_empty()
-            || theme.chars().count() > 40
-            || !theme
+        let tag = redacted.as_str().to_lowercase();
+        if tag.is_empty()
+            || tag.chars().count() > 40
+            || !tag
                 .chars()
                 .all(|c| c.is_alphanumeric() || " -&'/.,".contains(c))
         {
             return Err(InvalidInput::new(
-                "themes",
+                "tags",
                 format!(
-                    "'{theme}' is not a theme: use a word or two (letters, digits, spaces and - & ' / . ,), at most 40 characters."
+                    "'{tag}' is not a tag: use a word or two (letters, digits, spaces and - & ' / . ,), at most 40 characters."
                 ),
             ));
         }
-        let theme = RedactedText::scrub(&theme);
-        if !themes.contains(&theme) {
-            themes.push(theme);
+        let tag = RedactedText::scrub(&tag);
+        if !tags.contains(&tag) {
+            tags.push(tag);
         }
     }
-    if themes.len() > MAX_THEMES {
+    if tags.len() > MAX_TAGS {
         return Err(InvalidInput::new(
-            "themes",
-            format!("An item can have at most {MAX_THEMES} themes."),
+            "tags",
+            format!("An item can have at most {MAX_TAGS} tags."),
         ));
     }
-    Ok(themes)
+    Ok(tags)
+}
+
+/// Harm or risk to patients, 0 (none) to 5 (catastrophic), as moderators score stories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Severity(u8);
+
+impl Severity {
+    pub const MAX: u8 = 5;
+
+    pub fn parse(raw: i32) -> Result<Self, InvalidInput> {
+        u8::try_from(raw)
+            .ok()
+            .filter(|s| *s <= Self::MAX)
+            .map(Severity)
+            .ok_or_else(|| {
+                InvalidInput::new(
+                    "severity",
+                    "Severity is a whole number from 0 (no harm) to 5 (catastrophic harm).",
+                )
+            })
+    }
+
+    /// As stored; `None` for a stored value outside 0 to 5.
+    pub fn from_db(raw: i16) -> Option<Self> {
+        Self::parse(i32::from(raw)).ok()
+    }
+
+    pub fn value(self) -> u8 {
+        self.0
+    }
+
+    /// 4 and 5 behave like a safety concern: straight to the commissioners.
+    pub fn is_safety(self) -> bool {
+        self.0 >= 4
+    }
 }
 
 /// The short reference people can say on the phone: `SI-2026-000123`.
@@ -604,7 +643,7 @@ mod tests {
 
     #[test]
     fn themes_are_tidied_and_bounded() {
-        let themes = parse_themes(&[
+        let themes = parse_tags(&[
             "Access ".into(),
             "access".into(),
             "out-of-hours".into(),
@@ -613,9 +652,9 @@ mod tests {
         .unwrap();
         let themes: Vec<&str> = themes.iter().map(RedactedText::as_str).collect();
         assert_eq!(themes, vec!["access", "out-of-hours", "a&e"]);
-        assert!(parse_themes(&["<script>".into()]).is_err());
-        assert!(parse_themes(&["tel 07700 900123".into()]).is_err());
+        assert!(parse_tags(&["<script>".into()]).is_err());
+        assert!(parse_tags(&["tel 07700 900123".into()]).is_err());
         let many: Vec<String> = (0..6).map(|n| format!("t{n}")).collect();
-        assert!(parse_themes(&many).is_err());
+        assert!(parse_tags(&many).is_err());
     }
 }

@@ -51,9 +51,12 @@ pub mod meeting;
 pub mod member;
 pub mod newsletter;
 pub mod page;
+pub mod pattern;
 pub mod provider;
 pub mod redaction;
 pub mod text;
+pub mod theme;
+pub mod watch;
 
 pub use ids::*;
 pub use text::{InvalidInput, RedactedText, TextRule, parse_text};

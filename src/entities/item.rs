@@ -39,6 +39,10 @@ pub struct Model {
     pub share_name: bool,
     /// A fingerprint of what was submitted, to recognise a reused idempotency key.
     pub submission_hash: Option<String>,
+    /// Harm or risk to patients, 0 to 5, set by the tier's officers; 4 and 5 take the safety
+    /// fast path.
+    pub severity: Option<i16>,
+    pub severity_reason: Option<RedactedText>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,15 +3,17 @@
 
 pub mod api_token;
 pub mod area_role;
+pub mod area_setting;
 pub mod audit_event;
 pub mod chat_channel;
 pub mod chat_identity;
 pub mod chat_link_code;
 pub mod group;
 pub mod item;
+pub mod item_classification;
 pub mod item_event;
 pub mod item_group;
-pub mod item_theme;
+pub mod item_tag;
 pub mod meeting;
 pub mod member;
 pub mod membership;
@@ -19,7 +21,13 @@ pub mod newsletter;
 pub mod newsletter_entry;
 pub mod newsletter_receipt;
 pub mod outbox;
+pub mod pattern;
+pub mod pattern_event;
+pub mod pattern_item;
 pub mod provider;
+pub mod theme;
+pub mod theme_rule;
+pub mod watch;
 
 /// `RedactedText` as a text column. Writing one needs a `RedactedText`, which only the redactor
 /// makes; reading one back trusts what was stored.

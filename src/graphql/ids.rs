@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::domain::{
     ApiTokenId, GroupId, ItemId, MeetingId, MemberId, MembershipId, NewsletterEntryId,
-    NewsletterId, ProviderId,
+    NewsletterId, PatternId, ProviderId, ThemeId, WatchId,
 };
 use crate::error::{AppError, AppResult};
 
@@ -24,10 +24,13 @@ pub enum NodeType {
     Meeting,
     Newsletter,
     NewsletterEntry,
+    Theme,
+    Pattern,
+    Watch,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 9] = [
+    const ALL: [NodeType; 12] = [
         NodeType::Group,
         NodeType::Member,
         NodeType::Membership,
@@ -37,6 +40,9 @@ impl NodeType {
         NodeType::Meeting,
         NodeType::Newsletter,
         NodeType::NewsletterEntry,
+        NodeType::Theme,
+        NodeType::Pattern,
+        NodeType::Watch,
     ];
 
     fn name(self) -> &'static str {
@@ -50,6 +56,9 @@ impl NodeType {
             NodeType::Meeting => "Meeting",
             NodeType::Newsletter => "Newsletter",
             NodeType::NewsletterEntry => "NewsletterEntry",
+            NodeType::Theme => "Theme",
+            NodeType::Pattern => "Pattern",
+            NodeType::Watch => "Watch",
         }
     }
 }
@@ -67,6 +76,9 @@ impl NodeType {
             NodeType::Meeting => "a meeting",
             NodeType::Newsletter => "a newsletter",
             NodeType::NewsletterEntry => "a newsletter entry",
+            NodeType::Theme => "a theme",
+            NodeType::Pattern => "a pattern",
+            NodeType::Watch => "a watch",
         }
     }
 }
@@ -102,6 +114,9 @@ global_ids!(
     MeetingId => Meeting,
     NewsletterId => Newsletter,
     NewsletterEntryId => NewsletterEntry,
+    ThemeId => Theme,
+    PatternId => Pattern,
+    WatchId => Watch,
 );
 
 /// The global id of a typed id.

@@ -9,12 +9,14 @@ use futures_util::Stream;
 
 use super::ids;
 use super::pagination::{self, IdConnection};
+use super::patterns::{Polarity, ThemeNode, ThemeRuleNode};
 use super::types::{GroupNode, MemberNode, ProviderNode};
 use super::{actor, db, loaders, reader};
 use crate::domain::item::{self as domain, Item, ItemEvent, Move};
-use crate::domain::{GroupId, ItemId, MemberId, ProviderId};
+use crate::domain::theme::Classification;
+use crate::domain::{GroupId, ItemId, MemberId, ProviderId, ThemeId};
 use crate::error::AppError;
-use crate::services::items::{self, Action, ItemFilter, RaiseItem};
+use crate::services::items::{self, Action, ItemFilter, RaiseItem, ThemeChoice};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "crate::domain::item::ItemKind")]
@@ -191,12 +193,48 @@ impl ItemNode {
         self.0.safety_concern
     }
 
-    async fn themes(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+    /// Its themes from the vocabulary, each with what the report says about it; suggested
+    /// ones (from the keyword rules) are marked until an officer accepts them.
+    async fn themes(&self, ctx: &Context<'_>) -> Result<Vec<ItemThemeNode>> {
         Ok(loaders(ctx)
-            .themes
+            .classifications
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(ItemThemeNode)
+            .collect())
+    }
+
+    /// Free tags, beside the themes.
+    async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        Ok(loaders(ctx)
+            .tags
             .load_one(self.0.id)
             .await?
             .unwrap_or_default())
+    }
+
+    /// Harm or risk to patients, 0 (none) to 5 (catastrophic), once an officer has scored it.
+    async fn severity(&self) -> Option<i32> {
+        self.0.severity.map(|s| i32::from(s.value()))
+    }
+
+    /// Why it was scored so.
+    async fn severity_reason(&self) -> Option<&str> {
+        self.0.severity_reason.as_deref()
+    }
+
+    /// The patterns of concern it is part of that you may see.
+    async fn patterns(&self, ctx: &Context<'_>) -> Result<Vec<super::patterns::PatternNode>> {
+        Ok(loaders(ctx)
+            .patterns_of_item
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::patterns::PatternNode)
+            .collect())
     }
 
     /// The group it was raised in.
@@ -327,6 +365,40 @@ impl ItemNode {
     }
 }
 
+pub struct ItemThemeNode(pub Classification);
+
+/// A theme on an item, and what the item says about it.
+#[Object(name = "ItemTheme")]
+impl ItemThemeNode {
+    async fn theme(&self, ctx: &Context<'_>) -> Result<Option<ThemeNode>> {
+        Ok(loaders(ctx)
+            .themes
+            .load_one(self.0.theme_id)
+            .await?
+            .map(ThemeNode))
+    }
+
+    async fn polarity(&self) -> Polarity {
+        self.0.polarity.into()
+    }
+
+    /// Suggested by a keyword rule and not yet accepted by a person.
+    async fn suggested(&self) -> bool {
+        self.0.suggested
+    }
+
+    /// The keyword rule that suggested it: so anyone can see why.
+    async fn suggested_by(&self, ctx: &Context<'_>) -> Result<Option<ThemeRuleNode>> {
+        let Some(rule) = self.0.rule_id else {
+            return Ok(None);
+        };
+        Ok(crate::services::themes::rules_by_id(reader(ctx), &[rule])
+            .await?
+            .remove(&rule)
+            .map(ThemeRuleNode))
+    }
+}
+
 pub struct ItemEventNode(pub ItemEvent);
 
 /// One step of an item's trail: who did what, when, from which group to which, and why.
@@ -415,9 +487,14 @@ pub struct ItemFilterInput {
     pub statuses: Option<Vec<ItemStatus>>,
     pub kinds: Option<Vec<ItemKind>>,
     pub provider_id: Option<ID>,
-    pub theme: Option<String>,
+    /// Items classified under this theme (a heading takes in its subheadings).
+    pub theme_id: Option<ID>,
+    /// Items with this free tag.
+    pub tag: Option<String>,
     pub sentiment: Option<Sentiment>,
     pub safety_concern: Option<bool>,
+    /// Items scored at least this severe (0 to 5).
+    pub min_severity: Option<i32>,
     /// Raised on or after this day.
     pub raised_from: Option<Date>,
     /// Raised on or before this day.
@@ -455,7 +532,15 @@ impl ItemFilterInput {
                 .provider_id
                 .map(|id| ids::from_global::<ProviderId>(&id, "providerId"))
                 .transpose()?,
-            theme: self.theme,
+            theme: self
+                .theme_id
+                .map(|id| ids::from_global::<ThemeId>(&id, "themeId"))
+                .transpose()?,
+            tag: self.tag,
+            min_severity: self
+                .min_severity
+                .map(crate::domain::item::Severity::parse)
+                .transpose()?,
             sentiment: self.sentiment.map(Into::into),
             safety_concern: self.safety_concern,
             raised_from: self.raised_from.map(|d| d.0),
@@ -465,6 +550,7 @@ impl ItemFilterInput {
                 .map(|id| ids::from_global::<MemberId>(&id, "submitterId"))
                 .transpose()?,
             search: self.search,
+            ..Default::default()
         })
     }
 }
@@ -529,8 +615,13 @@ pub struct RaiseItemInput {
     /// Does it suggest a patient is at risk? Then it goes to the commissioners at once.
     #[graphql(default = false)]
     pub safety_concern: bool,
+    /// Themes from the vocabulary (see `themes`), each with what the report says about it.
+    /// Leave out to have the keyword rules suggest some from the text.
     #[graphql(default)]
-    pub themes: Vec<String>,
+    pub themes: Vec<ItemThemeInput>,
+    /// Free tags, beside the themes ("winter", "a&e").
+    #[graphql(default)]
+    pub tags: Vec<String>,
     /// Send the same key again (a retry, a double click) and you get the same item back;
     /// the same key with a different report is refused. Letters, digits and . _ : - only.
     pub idempotency_key: Option<String>,
@@ -539,6 +630,24 @@ pub struct RaiseItemInput {
     /// of <your PPG>". Either way the answer comes back to you.
     #[graphql(default = false)]
     pub share_my_name: bool,
+}
+
+#[derive(InputObject, Clone)]
+pub struct ItemThemeInput {
+    pub theme_id: ID,
+    pub polarity: Polarity,
+}
+
+fn theme_choices(input: &[ItemThemeInput]) -> Result<Vec<ThemeChoice>, AppError> {
+    input
+        .iter()
+        .map(|t| {
+            Ok(ThemeChoice {
+                theme_id: ids::from_global::<ThemeId>(&t.theme_id, "themes")?,
+                polarity: t.polarity.into(),
+            })
+        })
+        .collect()
 }
 
 /// What was removed from the text, and how often.
@@ -557,6 +666,32 @@ pub struct RaiseItemPayload {
     pub notice: Option<String>,
     /// True when the idempotency key matched an item raised before: nothing new was stored.
     pub duplicate: bool,
+    /// When the report joined a pattern of concern, a sentence saying so ("2 other PPGs
+    /// reported this provider in the last 90 days; Northside District Group has been told").
+    pub pattern_notice: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct SetItemThemesInput {
+    pub item_id: ID,
+    /// The item's themes from now on (an empty list removes them all).
+    pub themes: Vec<ItemThemeInput>,
+}
+
+#[derive(InputObject)]
+pub struct SetItemProviderInput {
+    pub item_id: ID,
+    /// The provider from the register; leave out to unlink it.
+    pub provider_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct SetItemSeverityInput {
+    pub item_id: ID,
+    /// 0 (no harm) to 5 (catastrophic harm). 4 and 5 go to the commissioners at once.
+    pub severity: i32,
+    /// Why; needed for 4 and 5.
+    pub reason: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -631,13 +766,17 @@ impl ItemMutation {
             raised_with_pals: input.raised_with_pals,
             raised_as_complaint: input.raised_as_complaint,
             safety_concern: input.safety_concern,
-            themes: input.themes,
+            themes: theme_choices(&input.themes)?,
+            tags: input.tags,
             idempotency_key: input.idempotency_key,
             channel: domain::Channel::Graphql,
             share_name: input.share_my_name,
         };
         let raised = items::raise(db(ctx), actor(ctx), raise).await?;
+        let pattern_notice =
+            crate::services::patterns::notice(reader(ctx), &raised.patterns).await?;
         Ok(RaiseItemPayload {
+            pattern_notice,
             item: ItemNode(raised.item),
             removed_identifiers: raised
                 .removed
@@ -697,6 +836,53 @@ impl ItemMutation {
         act(ctx, &input.item_id, action).await
     }
 
+    /// Sets an item's themes (accepting or correcting the suggested ones): the officers of
+    /// the group holding it, the commissioners, or whoever raised it while it is at its PPG.
+    async fn set_item_themes(
+        &self,
+        ctx: &Context<'_>,
+        input: SetItemThemesInput,
+    ) -> Result<ItemPayload> {
+        let id = ids::from_global::<ItemId>(&input.item_id, "itemId")?;
+        let item =
+            items::set_themes(db(ctx), actor(ctx), id, theme_choices(&input.themes)?).await?;
+        Ok(ItemPayload {
+            item: ItemNode(item),
+        })
+    }
+
+    /// Links an item to a provider of the register, or unlinks it.
+    async fn set_item_provider(
+        &self,
+        ctx: &Context<'_>,
+        input: SetItemProviderInput,
+    ) -> Result<ItemPayload> {
+        let id = ids::from_global::<ItemId>(&input.item_id, "itemId")?;
+        let provider = input
+            .provider_id
+            .map(|p| ids::from_global::<ProviderId>(&p, "providerId"))
+            .transpose()?;
+        let item = items::set_provider(db(ctx), actor(ctx), id, provider).await?;
+        Ok(ItemPayload {
+            item: ItemNode(item),
+        })
+    }
+
+    /// Scores an item's harm or risk, 0 to 5 (the officers of the group holding it, or the
+    /// commissioners). 4 and 5 take the safety fast path.
+    async fn set_item_severity(
+        &self,
+        ctx: &Context<'_>,
+        input: SetItemSeverityInput,
+    ) -> Result<ItemPayload> {
+        let id = ids::from_global::<ItemId>(&input.item_id, "itemId")?;
+        let item =
+            items::set_severity(db(ctx), actor(ctx), id, input.severity, input.reason).await?;
+        Ok(ItemPayload {
+            item: ItemNode(item),
+        })
+    }
+
     /// Links other reports of the same matter to an item; they travel with it from now on.
     async fn link_items(&self, ctx: &Context<'_>, input: LinkItemsInput) -> Result<ItemPayload> {
         let lead = ids::from_global::<ItemId>(&input.lead_item_id, "leadItemId")?;
@@ -718,21 +904,37 @@ pub struct ItemSubscription;
 #[Subscription]
 impl ItemSubscription {
     /// New events on items you may see, as they are committed; with `groupId`, only those of
-    /// items at, from or through that group.
+    /// items at, from or through that group; with `watched`, only those of items your watches
+    /// cover.
     async fn item_events(
         &self,
         ctx: &Context<'_>,
         group_id: Option<ID>,
+        #[graphql(default = false)] watched: bool,
     ) -> Result<impl Stream<Item = Result<ItemEventNode>>> {
         let group = group_id
             .map(|id| ids::from_global::<GroupId>(&id, "groupId"))
             .transpose()?;
+        let watches = if watched {
+            Some(crate::services::watches::mine(reader(ctx), actor(ctx)).await?)
+        } else {
+            None
+        };
+        let headings = crate::services::patterns::detect::headings(reader(ctx)).await?;
         let feed = ctx.data::<crate::feed::EventFeed>()?;
         let follower = crate::feed::Follower {
             actor: actor(ctx).clone(),
             credential: super::request(ctx).credential.clone(),
         };
-        let stream = feed.watch(reader(ctx).clone(), follower, group)?;
+        let stream = feed.follow(
+            reader(ctx).clone(),
+            follower,
+            crate::feed::ItemEvents {
+                group,
+                watches,
+                headings,
+            },
+        )?;
         Ok(futures_util::StreamExt::map(stream, |event| {
             event.map(ItemEventNode).map_err(Into::into)
         }))

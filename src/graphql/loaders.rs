@@ -11,8 +11,10 @@ use crate::domain::authz::Actor;
 use crate::domain::group::Group;
 use crate::domain::item::{Item, ItemEvent};
 use crate::domain::member::{Member, Membership};
+use crate::domain::pattern::Pattern;
 use crate::domain::provider::Provider;
-use crate::domain::{GroupId, ItemEventId, ItemId, MemberId, ProviderId};
+use crate::domain::theme::{Classification, Theme};
+use crate::domain::{GroupId, ItemEventId, ItemId, MemberId, PatternId, ProviderId, ThemeId};
 use crate::error::AppError;
 use crate::services;
 use crate::services::members::AreaRoleHeld;
@@ -28,7 +30,12 @@ pub struct Loaders {
     pub item_events: DataLoader<ItemEventsLoader>,
     pub event_by_id: DataLoader<EventByIdLoader>,
     pub followers: DataLoader<FollowersLoader>,
-    pub themes: DataLoader<ThemesLoader>,
+    pub tags: DataLoader<TagsLoader>,
+    pub classifications: DataLoader<ClassificationsLoader>,
+    pub themes: DataLoader<ThemeLoader>,
+    pub patterns: DataLoader<PatternLoader>,
+    pub patterns_of_item: DataLoader<PatternsOfItemLoader>,
+    pub pattern_counts: DataLoader<PatternCountsLoader>,
 }
 
 /// Starts a batch once the request has had its turns to ask for every key of this round.
@@ -72,7 +79,12 @@ impl Loaders {
             item_events: loader(ItemEventsLoader(source())),
             event_by_id: loader(EventByIdLoader(source())),
             followers: loader(FollowersLoader(source())),
-            themes: loader(ThemesLoader(source())),
+            tags: loader(TagsLoader(source())),
+            classifications: loader(ClassificationsLoader(source())),
+            themes: loader(ThemeLoader(source())),
+            patterns: loader(PatternLoader(source())),
+            patterns_of_item: loader(PatternsOfItemLoader(source())),
+            pattern_counts: loader(PatternCountsLoader(source())),
         }
     }
 }
@@ -93,7 +105,13 @@ pub struct ItemLoader(Source);
 pub struct ItemEventsLoader(Source);
 pub struct EventByIdLoader(Source);
 pub struct FollowersLoader(Source);
-pub struct ThemesLoader(Source);
+pub struct TagsLoader(Source);
+pub struct ClassificationsLoader(Source);
+pub struct ThemeLoader(Source);
+pub struct PatternLoader(Source);
+pub struct PatternsOfItemLoader(Source);
+/// A pattern's counts. Only reached from a pattern the caller could already load.
+pub struct PatternCountsLoader(Source);
 
 impl Loader<GroupId> for GroupLoader {
     type Value = Group;
@@ -195,11 +213,64 @@ impl Loader<ItemId> for FollowersLoader {
     }
 }
 
-impl Loader<ItemId> for ThemesLoader {
+impl Loader<ItemId> for TagsLoader {
     type Value = Vec<String>;
     type Error = AppError;
 
     async fn load(&self, keys: &[ItemId]) -> Result<HashMap<ItemId, Vec<String>>, AppError> {
-        services::items::themes_of(&self.0.db, keys).await
+        services::items::tags_of(&self.0.db, keys).await
+    }
+}
+
+impl Loader<ItemId> for ClassificationsLoader {
+    type Value = Vec<Classification>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[ItemId],
+    ) -> Result<HashMap<ItemId, Vec<Classification>>, AppError> {
+        services::items::classifications_of(&self.0.db, keys).await
+    }
+}
+
+impl Loader<ThemeId> for ThemeLoader {
+    type Value = Theme;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[ThemeId]) -> Result<HashMap<ThemeId, Theme>, AppError> {
+        services::themes::get_many(&self.0.db, keys).await
+    }
+}
+
+impl Loader<PatternId> for PatternLoader {
+    type Value = Pattern;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[PatternId]) -> Result<HashMap<PatternId, Pattern>, AppError> {
+        services::patterns::get_many(&self.0.db, &self.0.actor, keys).await
+    }
+}
+
+impl Loader<ItemId> for PatternsOfItemLoader {
+    type Value = Vec<Pattern>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[ItemId]) -> Result<HashMap<ItemId, Vec<Pattern>>, AppError> {
+        services::patterns::of_items(&self.0.db, &self.0.actor, keys).await
+    }
+}
+
+impl Loader<PatternId> for PatternCountsLoader {
+    type Value = services::patterns::Counts;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[PatternId],
+    ) -> Result<HashMap<PatternId, services::patterns::Counts>, AppError> {
+        let patterns = services::patterns::get_many(&self.0.db, &self.0.actor, keys).await?;
+        let patterns: Vec<Pattern> = patterns.into_values().collect();
+        services::patterns::counts(&self.0.db, &patterns).await
     }
 }

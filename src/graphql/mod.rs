@@ -11,6 +11,7 @@ mod meetings;
 mod mutation;
 mod newsletters;
 mod pagination;
+mod patterns;
 mod query;
 mod scalars;
 mod types;
@@ -27,6 +28,7 @@ pub struct QueryRoot(
     query::StructureQuery,
     items::ItemQuery,
     newsletters::NewsletterQuery,
+    patterns::PatternQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -35,10 +37,11 @@ pub struct MutationRoot(
     items::ItemMutation,
     meetings::MeetingMutation,
     newsletters::NewsletterMutation,
+    patterns::PatternMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(items::ItemSubscription);
+pub struct SubscriptionRoot(items::ItemSubscription, patterns::PatternSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

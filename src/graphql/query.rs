@@ -71,7 +71,17 @@ impl StructureQuery {
                     Err(error) => return Err(error.into()),
                 }
             }
-            NodeType::ApiToken | NodeType::NewsletterEntry => None,
+            NodeType::Theme => loaders
+                .themes
+                .load_one(crate::domain::ThemeId(number))
+                .await?
+                .map(|t| Node::Theme(super::patterns::ThemeNode(t))),
+            NodeType::Pattern => loaders
+                .patterns
+                .load_one(crate::domain::PatternId(number))
+                .await?
+                .map(|p| Node::Pattern(super::patterns::PatternNode(p))),
+            NodeType::ApiToken | NodeType::NewsletterEntry | NodeType::Watch => None,
         })
     }
 

@@ -67,6 +67,8 @@ pub enum Node {
     Item(super::items::ItemNode),
     Meeting(super::meetings::MeetingNode),
     Newsletter(super::newsletters::NewsletterNode),
+    Theme(super::patterns::ThemeNode),
+    Pattern(super::patterns::PatternNode),
 }
 
 pub struct GroupNode(pub Group);

@@ -18,6 +18,10 @@ pub enum Subject {
     ApiToken(i64),
     Meeting(i64),
     Newsletter(i64),
+    Theme(i64),
+    Pattern(i64),
+    Watch(i64),
+    Item(i64),
 }
 
 impl Subject {
@@ -30,6 +34,10 @@ impl Subject {
             Subject::ApiToken(id) => ("api_token", id),
             Subject::Meeting(id) => ("meeting", id),
             Subject::Newsletter(id) => ("newsletter", id),
+            Subject::Theme(id) => ("theme", id),
+            Subject::Pattern(id) => ("pattern", id),
+            Subject::Watch(id) => ("watch", id),
+            Subject::Item(id) => ("item", id),
         }
     }
 }

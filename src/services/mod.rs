@@ -12,8 +12,11 @@ pub mod meetings;
 pub mod members;
 pub mod newsletters;
 pub mod outbox;
+pub mod patterns;
 pub mod providers;
+pub mod themes;
 pub mod tokens;
+pub mod watches;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Select};

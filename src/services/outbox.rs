@@ -11,8 +11,13 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::item::{EventKind, Outcome, Status};
-use crate::domain::{GroupId, ItemEventId, ItemId, MemberId, NewsletterId, RedactedText};
+use crate::domain::pattern::PatternEventKind;
+use crate::domain::{
+    GroupId, ItemEventId, ItemId, MemberId, NewsletterId, PatternId, RedactedText, WatchId,
+};
 use crate::entities::outbox as db;
 use crate::error::AppResult;
 
@@ -95,6 +100,34 @@ pub enum Message {
         /// The group it was raised in.
         group_id: GroupId,
     },
+    /// A pattern of concern opened, reopened or moved to a group, for that group's officers.
+    PatternAlert {
+        pattern_id: PatternId,
+        event_id: i64,
+        /// Opened, reopened or moved (`kind` is the message's own tag).
+        change: PatternEventKind,
+        provider: String,
+        theme: Option<String>,
+        ppg_count: i32,
+        item_count: i32,
+        /// The group it belongs to now.
+        group_id: GroupId,
+        window_days: i64,
+        reopened_because: Option<RedactedText>,
+    },
+    /// What a member's watch caught since the last digest: items they may see, and changes
+    /// to patterns they may see.
+    WatchDigest {
+        watch_id: WatchId,
+        /// The end of the period it covers (what makes it one digest).
+        until: DateTime<Utc>,
+        /// What the watch is on, in words.
+        about: String,
+        /// One line per new item: its reference and title.
+        items: Vec<RedactedText>,
+        /// One line per pattern change.
+        patterns: Vec<String>,
+    },
 }
 
 impl Message {
@@ -104,6 +137,8 @@ impl Message {
             Message::Newsletter { .. } => "NEWSLETTER",
             Message::ItemUpdate { .. } => "ITEM_UPDATE",
             Message::SafetyAlert { .. } => "SAFETY_ALERT",
+            Message::PatternAlert { .. } => "PATTERN_ALERT",
+            Message::WatchDigest { .. } => "WATCH_DIGEST",
         }
     }
 
@@ -119,6 +154,14 @@ impl Message {
             }
             Message::ItemUpdate { event_id, .. } => format!("item-event:{event_id}"),
             Message::SafetyAlert { item_id, .. } => format!("safety:{item_id}"),
+            Message::PatternAlert { event_id, .. } => {
+                format!("pattern-event:{event_id}:{}", destination.as_string())
+            }
+            Message::WatchDigest {
+                watch_id, until, ..
+            } => {
+                format!("watch:{watch_id}:{}", until.timestamp())
+            }
         }
     }
 

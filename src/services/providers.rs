@@ -173,3 +173,128 @@ pub async fn update(
     txn.commit().await?;
     from_model(model)
 }
+
+/// Register entries whose name contains `text` or whose ODS code starts with it, shortest
+/// name first: what raising a report offers as the member types a provider.
+pub async fn search(
+    conn: &impl ConnectionTrait,
+    text: &str,
+    limit: u64,
+) -> AppResult<Vec<Provider>> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func};
+    use sea_orm::{QueryOrder, QuerySelect};
+    let needle = text.trim().to_lowercase();
+    if needle.is_empty() {
+        return Ok(Vec::new());
+    }
+    let escaped: String = needle
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let rows =
+        db::Entity::find()
+            .filter(
+                sea_orm::Condition::any()
+                    .add(Expr::expr(Func::lower(Expr::col(db::Column::Name))).like(
+                        sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'),
+                    ))
+                    .add(
+                        Expr::expr(Func::lower(Expr::col(db::Column::OdsCode))).like(
+                            sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\'),
+                        ),
+                    ),
+            )
+            .order_by_asc(Expr::expr(Func::char_length(Expr::col(db::Column::Name))))
+            .order_by_asc(db::Column::Id)
+            .limit(limit)
+            .all(conn)
+            .await?;
+    rows.into_iter().map(from_model).collect()
+}
+
+/// The register entry a typed provider name stands for: the one with that name or ODS code
+/// (any case), or the only one whose name contains it.
+pub async fn match_name(conn: &impl ConnectionTrait, typed: &str) -> AppResult<Option<Provider>> {
+    let typed = typed.trim().to_lowercase();
+    if typed.chars().count() < 3 {
+        return Ok(None);
+    }
+    let found = search(conn, &typed, 20).await?;
+    if let Some(exact) = found.iter().find(|p| {
+        p.name.as_str().to_lowercase() == typed
+            || p.ods_code
+                .as_ref()
+                .is_some_and(|c| c.as_str().to_lowercase() == typed)
+    }) {
+        return Ok(Some(exact.clone()));
+    }
+    let containing: Vec<&Provider> = found
+        .iter()
+        .filter(|p| p.name.as_str().to_lowercase().contains(&typed))
+        .collect();
+    Ok(match containing.as_slice() {
+        [only] => Some((*only).clone()),
+        _ => None,
+    })
+}
+
+/// The register entry a report's text names, when it names exactly one (its full name, as
+/// whole words, or its ODS code).
+pub async fn match_text(conn: &impl ConnectionTrait, text: &str) -> AppResult<Option<Provider>> {
+    use sea_orm::sea_query::Expr;
+    let lower = text.to_lowercase();
+    // Placeholders are spelt differently by each database.
+    let p = match conn.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => "$1",
+        _ => "?",
+    };
+    let rows = db::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(Expr::cust_with_values(
+                    format!("{p} LIKE '%' || LOWER(name) || '%'"),
+                    [lower.clone()],
+                ))
+                .add(Expr::cust_with_values(
+                    format!("ods_code IS NOT NULL AND {p} LIKE '%' || LOWER(ods_code) || '%'"),
+                    [lower.clone()],
+                )),
+        )
+        .all(conn)
+        .await?;
+    let mut named: Vec<Provider> = Vec::new();
+    for row in rows {
+        let provider = from_model(row)?;
+        let by_name =
+            crate::domain::theme::contains_words(&lower, &provider.name.as_str().to_lowercase());
+        let by_code = provider.ods_code.as_ref().is_some_and(|c| {
+            crate::domain::theme::contains_words(&lower, &c.as_str().to_lowercase())
+        });
+        if by_name || by_code {
+            named.push(provider);
+        }
+    }
+    // A service's name usually contains its organisation's: prefer the most specific.
+    named.sort_by_key(|p| std::cmp::Reverse(p.name.as_str().len()));
+    let specific: Vec<&Provider> = named
+        .iter()
+        .filter(|p| {
+            !named.iter().any(|other| {
+                other.id != p.id
+                    && other.name.as_str().len() > p.name.as_str().len()
+                    && other
+                        .name
+                        .as_str()
+                        .to_lowercase()
+                        .contains(&p.name.as_str().to_lowercase())
+            })
+        })
+        .collect();
+    Ok(match specific.as_slice() {
+        [only] => Some((*only).clone()),
+        _ => None,
+    })
+}

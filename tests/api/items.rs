@@ -49,7 +49,7 @@ pub fn soft_intelligence(group: i64, title: &str, body: &str) -> Value {
         "experiencedOn": "2026-11-01",
         "sentiment": "NEGATIVE",
         "informationSource": "HEARD_FROM_ANOTHER_PATIENT",
-        "themes": ["Out of hours", "access"],
+        "tags": ["Out of hours", "access"],
     })
 }
 
@@ -776,7 +776,7 @@ async fn items_are_found_by_words_and_filters() {
     );
     compliment["kind"] = json!("COMPLIMENT");
     compliment["sentiment"] = json!("POSITIVE");
-    compliment["themes"] = json!(["staff attitude"]);
+    compliment["tags"] = json!(["staff attitude"]);
     raise(&app, token, compliment).await;
 
     let commissioner = p.commissioner.token();
@@ -828,7 +828,7 @@ async fn items_are_found_by_words_and_filters() {
         ["Ambulance delay", "Waiting room"]
     );
     assert_eq!(
-        find(json!({ "theme": "Staff Attitude" })).await,
+        find(json!({ "tag": "Staff Attitude" })).await,
         ["Kind nurses"]
     );
     assert_eq!(

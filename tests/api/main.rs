@@ -20,6 +20,7 @@ mod newsletters;
 mod nominations;
 mod observability;
 mod pagination;
+mod patterns;
 mod schema;
 mod statements;
 mod subscriptions;

@@ -85,7 +85,7 @@ async fn person(app: &TestApp, name: &str, group: pyramid::domain::GroupId, role
 
 #[tokio::test]
 async fn every_free_text_field_is_stored_redacted() {
-    use pyramid::entities::{api_token, audit_event, item_theme, meeting, newsletter};
+    use pyramid::entities::{api_token, audit_event, item_tag, meeting, newsletter};
     let app = TestApp::spawn().await;
     let p = Pyramid::build(&app).await;
     let secretary = p.district_secretary.token();
@@ -124,18 +124,18 @@ async fn every_free_text_field_is_stored_redacted() {
     )
     .await
     .ok();
-    // A theme cannot hold identifiers at all.
+    // A tag cannot hold identifiers at all.
     let mut input = soft_intelligence(p.ppgs[0][0].0, "Parking", "No spaces.");
-    input["themes"] = json!(["call 07700 900123"]);
+    input["tags"] = json!(["call 07700 900123"]);
     let refused = app
         .graphql(p.ppg_member.token(), RAISE, json!({ "input": input }))
         .await;
     assert_eq!(
         (refused.code(), refused.field()),
-        ("BAD_USER_INPUT", "themes")
+        ("BAD_USER_INPUT", "tags")
     );
     assert_eq!(
-        item_theme::Entity::find().all(&app.db).await.unwrap().len(),
+        item_tag::Entity::find().all(&app.db).await.unwrap().len(),
         0
     );
 

@@ -45,6 +45,16 @@ pub(super) async fn seed_activity(
         .one(db)
         .await?
         .map(|p| crate::domain::ProviderId(p.id));
+    // Each report names its theme: the out-of-hours GP service, a concern.
+    let out_of_hours_themes: Vec<items::ThemeChoice> =
+        crate::services::themes::by_slug(db, "urgent-out-of-hours")
+            .await?
+            .map(|theme| items::ThemeChoice {
+                theme_id: theme.id,
+                polarity: crate::domain::theme::Polarity::Negative,
+            })
+            .into_iter()
+            .collect();
     let reports = [
         (
             "Hours waiting for an out-of-hours call-back",
@@ -79,7 +89,8 @@ pub(super) async fn seed_activity(
             raised_with_pals: false,
             raised_as_complaint: false,
             safety_concern: false,
-            themes: vec!["out of hours".to_owned(), "access".to_owned()],
+            themes: out_of_hours_themes.clone(),
+            tags: vec!["winter".to_owned()],
             idempotency_key: Some(format!("demo-{index}")),
             channel: Channel::Graphql,
             share_name: false,

@@ -3,6 +3,7 @@
 //! reports of one matter. Each user action has its own file; this one reads items the caller
 //! may see.
 
+mod classify;
 mod link;
 mod moves;
 mod raise;
@@ -14,10 +15,11 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+pub use classify::{set_provider, set_severity, set_themes};
 pub use link::link;
 pub use moves::{Action, act};
 pub(crate) use moves::{act_in, note_in};
-pub use raise::{RaiseItem, Raised, raise};
+pub use raise::{RaiseItem, Raised, ThemeChoice, raise, raised_with_key};
 pub(crate) use rows::{event_from_model, from_model, reached_any};
 pub use search::{ItemFilter, ItemOrder, list, waiting_at};
 pub use trail::{
@@ -29,7 +31,9 @@ use crate::domain::authz::{self, Actor};
 use crate::domain::item::Item;
 use crate::domain::redaction::{self, Identifier};
 
-use crate::entities::{item as db, item_theme};
+use crate::domain::theme::{Classification, Polarity};
+use crate::domain::{RuleId, ThemeId};
+use crate::entities::{item as db, item_classification, item_tag};
 use crate::error::AppResult;
 use rows::{not_found, not_found_by_id, visible};
 
@@ -91,13 +95,14 @@ pub async fn followers_of(
     Ok(by_lead)
 }
 
-pub async fn themes_of(
+/// Each item's free tags, alphabetically.
+pub async fn tags_of(
     conn: &impl ConnectionTrait,
     items: &[ItemId],
 ) -> AppResult<HashMap<ItemId, Vec<String>>> {
-    let rows = item_theme::Entity::find()
-        .filter(item_theme::Column::ItemId.is_in(items.iter().map(|i| i.0)))
-        .order_by_asc(item_theme::Column::Theme)
+    let rows = item_tag::Entity::find()
+        .filter(item_tag::Column::ItemId.is_in(items.iter().map(|i| i.0)))
+        .order_by_asc(item_tag::Column::Tag)
         .all(conn)
         .await?;
     let mut by_item: HashMap<ItemId, Vec<String>> = HashMap::new();
@@ -105,7 +110,36 @@ pub async fn themes_of(
         by_item
             .entry(ItemId(row.item_id))
             .or_default()
-            .push(row.theme.into_string());
+            .push(row.tag.into_string());
+    }
+    Ok(by_item)
+}
+
+/// Each item's themes from the vocabulary.
+pub async fn classifications_of(
+    conn: &impl ConnectionTrait,
+    items: &[ItemId],
+) -> AppResult<HashMap<ItemId, Vec<Classification>>> {
+    let rows = item_classification::Entity::find()
+        .filter(item_classification::Column::ItemId.is_in(items.iter().map(|i| i.0)))
+        .order_by_asc(item_classification::Column::ItemId)
+        .order_by_asc(item_classification::Column::ThemeId)
+        .all(conn)
+        .await?;
+    let mut by_item: HashMap<ItemId, Vec<Classification>> = HashMap::new();
+    for row in rows {
+        let polarity = Polarity::from_db(&row.polarity).ok_or_else(|| {
+            crate::services::corrupt("item_classifications", row.item_id, "polarity")
+        })?;
+        by_item
+            .entry(ItemId(row.item_id))
+            .or_default()
+            .push(Classification {
+                theme_id: ThemeId(row.theme_id),
+                polarity,
+                suggested: row.suggested,
+                rule_id: row.rule_id.map(RuleId),
+            });
     }
     Ok(by_item)
 }

@@ -1,5 +1,7 @@
 //! Raising an item: the soft-intelligence template parsed and redacted, the item stored with
-//! its first event, the safety fast path, and idempotency (the same key gives the same item).
+//! its first event, its provider matched to the register, its themes (chosen or suggested),
+//! the safety fast path, the patterns of concern it joins, and idempotency (the same key
+//! gives the same item).
 
 use chrono::{Datelike, NaiveDate};
 use rand::Rng;
@@ -17,11 +19,12 @@ use crate::domain::item::{
 };
 use crate::domain::redaction::Identifier;
 use crate::domain::text::{self, RedactedText, parse_redacted};
-use crate::domain::{GroupId, ItemId, MemberId, ProviderId};
-use crate::entities::{item as db, item_theme};
+use crate::domain::theme::Polarity;
+use crate::domain::{GroupId, MemberId, ProviderId, ThemeId};
+use crate::entities::{item as db, item_classification, item_tag};
 use crate::error::{AppError, AppResult};
-use crate::services::outbox::{self, Destination, Message};
-use crate::services::{groups, providers};
+use crate::services::patterns::{self, Joined};
+use crate::services::{groups, providers, themes};
 
 /// What a member fills in on the soft-intelligence template.
 #[derive(Debug, Clone)]
@@ -38,13 +41,24 @@ pub struct RaiseItem {
     pub raised_with_pals: bool,
     pub raised_as_complaint: bool,
     pub safety_concern: bool,
-    pub themes: Vec<String>,
+    /// Themes from the vocabulary, each with its own polarity; when none are given, the
+    /// keyword rules suggest some from the text.
+    pub themes: Vec<ThemeChoice>,
+    /// Free tags, beside the themes.
+    pub tags: Vec<String>,
     /// The same key from the same member gives the same item, never two.
     pub idempotency_key: Option<String>,
     pub channel: Channel,
     /// The member agrees that their name may travel with the item beyond their PPG's
     /// officers (by default it does not: tiers above see "a member of <PPG>").
     pub share_name: bool,
+}
+
+/// A theme chosen for an item, and what the item says about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThemeChoice {
+    pub theme_id: ThemeId,
+    pub polarity: Polarity,
 }
 
 /// A raised item, with what was removed from its text before it was stored.
@@ -55,6 +69,8 @@ pub struct Raised {
     pub notice: Option<String>,
     /// False when the idempotency key matched an item raised before.
     pub created: bool,
+    /// The patterns of concern the report joined (empty for a repeat delivery).
+    pub patterns: Vec<Joined>,
 }
 
 /// The template's text, parsed and redacted: what will be stored.
@@ -62,7 +78,7 @@ struct Form {
     title: RedactedText,
     body: RedactedText,
     provider_name: Option<RedactedText>,
-    themes: Vec<RedactedText>,
+    tags: Vec<RedactedText>,
     key: Option<IdempotencyKey>,
     /// A fingerprint of everything submitted, to tell a retry from a different report.
     fingerprint: String,
@@ -85,7 +101,13 @@ fn parse_form(input: &RaiseItem) -> AppResult<Form> {
         text::BODY,
         &mut removed,
     )?;
-    let themes = item::parse_themes(&input.themes)?;
+    let tags = item::parse_tags(&input.tags)?;
+    if input.themes.len() > item::MAX_TAGS {
+        return Err(AppError::bad_input(
+            "themes",
+            format!("An item can have at most {} themes.", item::MAX_TAGS),
+        ));
+    }
     let provider_name = input
         .provider_name
         .as_deref()
@@ -109,12 +131,12 @@ fn parse_form(input: &RaiseItem) -> AppResult<Form> {
         .filter(|k| !k.trim().is_empty())
         .map(IdempotencyKey::parse)
         .transpose()?;
-    let fingerprint = fingerprint(input, &title, &body, provider_name.as_ref(), &themes);
+    let fingerprint = fingerprint(input, &title, &body, provider_name.as_ref(), &tags);
     Ok(Form {
         title,
         body,
         provider_name,
-        themes,
+        tags,
         key,
         fingerprint,
         redactions: Redactions::summarise(removed),
@@ -127,7 +149,7 @@ fn fingerprint(
     title: &RedactedText,
     body: &RedactedText,
     provider_name: Option<&RedactedText>,
-    themes: &[RedactedText],
+    tags: &[RedactedText],
 ) -> String {
     use sha2::{Digest, Sha256};
     let fields = serde_json::json!([
@@ -143,7 +165,12 @@ fn fingerprint(
         input.raised_with_pals,
         input.raised_as_complaint,
         input.safety_concern,
-        themes,
+        tags,
+        input
+            .themes
+            .iter()
+            .map(|t| (t.theme_id.0, t.polarity.as_str()))
+            .collect::<Vec<_>>(),
         input.share_name,
     ]);
     let digest = Sha256::digest(fields.to_string().as_bytes());
@@ -191,6 +218,7 @@ pub async fn raise(db: &DatabaseConnection, actor: &Actor, input: RaiseItem) -> 
             removed: form.redactions.removed,
             notice: form.redactions.notice,
             created: false,
+            patterns: Vec::new(),
         })
     };
     if let Some(key) = &form.key
@@ -212,13 +240,102 @@ pub async fn raise(db: &DatabaseConnection, actor: &Actor, input: RaiseItem) -> 
         }
     };
     let model = record_raise(&txn, actor, inserted, &form, input.safety_concern).await?;
+    let themes = classify(&txn, &model, &input.themes, submitter).await?;
+    let patterns = patterns::detect::observe_in(&txn, &model, &themes).await?;
     txn.commit().await?;
     Ok(Raised {
         item: from_model(model)?,
         removed: form.redactions.removed,
         notice: form.redactions.notice,
         created: true,
+        patterns,
     })
+}
+
+/// The item raised earlier by the caller with this idempotency key, if any (visible to
+/// them, as their own).
+pub async fn raised_with_key(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    key: &str,
+) -> AppResult<Option<Item>> {
+    let Some(submitter) = actor.member_id() else {
+        return Ok(None);
+    };
+    find_by_key(conn, submitter, key)
+        .await?
+        .map(from_model)
+        .transpose()
+}
+
+/// Gives a new item its themes: those chosen, or else those the keyword rules suggest from
+/// its text (marked as suggestions, with the rule that fired), each with the item's
+/// sentiment as its polarity.
+async fn classify(
+    txn: &sea_orm::DatabaseTransaction,
+    item: &db::Model,
+    chosen: &[ThemeChoice],
+    submitter: MemberId,
+) -> AppResult<Vec<(ThemeId, Polarity)>> {
+    let now = item.created_at;
+    let rows: Vec<item_classification::ActiveModel> = if chosen.is_empty() {
+        let sentiment = Sentiment::from_db(&item.sentiment)
+            .ok_or_else(|| super::rows::bad_stored(item.id, "sentiment"))?;
+        let text = format!("{}\n{}", item.title.as_str(), item.body.as_str());
+        themes::suggest(txn, &text)
+            .await?
+            .into_iter()
+            .map(|(theme, rule)| item_classification::ActiveModel {
+                item_id: Set(item.id),
+                theme_id: Set(theme.0),
+                polarity: Set(Polarity::from(sentiment).as_str().to_owned()),
+                suggested: Set(true),
+                rule_id: Set(Some(rule.0)),
+                set_by: Set(None),
+                set_at: Set(now),
+            })
+            .collect()
+    } else {
+        let ids: Vec<ThemeId> = chosen.iter().map(|c| c.theme_id).collect();
+        let known = themes::get_many(txn, &ids).await?;
+        let mut rows = Vec::new();
+        let mut seen = Vec::new();
+        for choice in chosen {
+            if !known.contains_key(&choice.theme_id) {
+                return Err(AppError::bad_input(
+                    "themes",
+                    "One of the themes is not in the vocabulary: ask for `themes` to see them.",
+                ));
+            }
+            if seen.contains(&choice.theme_id) {
+                continue;
+            }
+            seen.push(choice.theme_id);
+            rows.push(item_classification::ActiveModel {
+                item_id: Set(item.id),
+                theme_id: Set(choice.theme_id.0),
+                polarity: Set(choice.polarity.as_str().to_owned()),
+                suggested: Set(false),
+                rule_id: Set(None),
+                set_by: Set(Some(submitter.0)),
+                set_at: Set(now),
+            });
+        }
+        rows
+    };
+    let themes = rows
+        .iter()
+        .filter_map(|row| {
+            let theme = ThemeId(*row.theme_id.as_ref());
+            Polarity::from_db(row.polarity.as_ref()).map(|p| (theme, p))
+        })
+        .collect();
+    if !rows.is_empty() {
+        item_classification::Entity::insert_many(rows)
+            .exec(txn)
+            .await?;
+    }
+    Ok(themes)
 }
 
 /// Stores the item's row (with a placeholder reference until its id is known); `None` when
@@ -232,14 +349,29 @@ async fn insert(
     let group = groups::get(txn, input.group_id)
         .await
         .map_err(|_| AppError::bad_input("groupId", "There is no group with that id."))?;
-    if let Some(provider) = input.provider_id {
-        providers::get(txn, provider).await.map_err(|_| {
-            AppError::bad_input(
-                "providerId",
-                "There is no provider with that id in the register.",
-            )
-        })?;
-    }
+    let provider_id = match input.provider_id {
+        Some(provider) => {
+            providers::get(txn, provider).await.map_err(|_| {
+                AppError::bad_input(
+                    "providerId",
+                    "There is no provider with that id in the register.",
+                )
+            })?;
+            Some(provider)
+        }
+        // A provider typed by name, or named in the text, is linked to its register entry.
+        None => match &form.provider_name {
+            Some(name) => providers::match_name(txn, name.as_str()).await?,
+            None => {
+                providers::match_text(
+                    txn,
+                    &format!("{} {}", form.title.as_str(), form.body.as_str()),
+                )
+                .await?
+            }
+        }
+        .map(|p| p.id),
+    };
     let now = crate::services::now();
     let placeholder: u64 = rand::rng().random();
     let inserted = db::ActiveModel {
@@ -247,7 +379,7 @@ async fn insert(
         kind: Set(input.kind.as_str().to_owned()),
         title: Set(form.title.clone()),
         body: Set(form.body.clone()),
-        provider_id: Set(input.provider_id.map(|p| p.0)),
+        provider_id: Set(provider_id.map(|p| p.0)),
         provider_name: Set(form.provider_name.clone()),
         experienced_on: Set(input.experienced_on),
         sentiment: Set(input.sentiment.as_str().to_owned()),
@@ -289,10 +421,8 @@ async fn insert(
     }
 }
 
-/// Gives a new item its reference, themes, the group it reached and its first event; a
-/// safety concern is referred to the quality team at once, with an alert queued, and reaches
-/// every tier above its PPG at once, so the district and the council can watch how long the
-/// quality team takes.
+/// Gives a new item its reference, tags, the group it reached and its first event; a safety
+/// concern takes the fast path (`classify::refer_for_safety`).
 async fn record_raise(
     txn: &sea_orm::DatabaseTransaction,
     actor: &Actor,
@@ -303,15 +433,10 @@ async fn record_raise(
     let group = GroupId(inserted.origin_group_id);
     let status = super::rows::status_of(&inserted)?;
     trail::reach(txn, inserted.id, group).await?;
-    if safety_concern {
-        for above in groups::ancestors(txn, group).await? {
-            trail::reach(txn, inserted.id, above.id).await?;
-        }
-    }
-    for theme in &form.themes {
-        item_theme::ActiveModel {
+    for tag in &form.tags {
+        item_tag::ActiveModel {
             item_id: Set(inserted.id),
-            theme: Set(theme.clone()),
+            tag: Set(tag.clone()),
         }
         .insert(txn)
         .await?;
@@ -325,32 +450,12 @@ async fn record_raise(
     let mut row: db::ActiveModel = inserted.clone().into();
     row.reference = Set(item::reference(now.year(), inserted.id));
     row.latest_event_id = Set(Some(raised_event));
-    if safety_concern {
-        // The safety fast path: straight to the quality team, wherever the item is held.
-        let referral = NewEvent {
-            note: Some(RedactedText::scrub(
-                "Flagged as a safety concern: referred to the commissioners' quality team at once.",
-            )),
-            ..NewEvent::new(&inserted, EventKind::SafetyReferred, Status::Referred)
-        };
-        let event = trail::record(txn, actor, referral).await?;
-        row.status = Set(Status::Referred.as_str().to_owned());
-        row.referred_at = Set(Some(now));
-        row.latest_event_id = Set(Some(event));
-    }
     let model = row.update(txn).await?;
-    if safety_concern {
-        outbox::enqueue(
-            txn,
-            Destination::QualityTeam,
-            Message::SafetyAlert {
-                item_id: ItemId(model.id),
-                reference: model.reference.clone(),
-                title: model.title.clone(),
-                group_id: group,
-            },
-        )
-        .await?;
+    if !safety_concern {
+        return Ok(model);
     }
-    Ok(model)
+    let note = RedactedText::scrub(
+        "Flagged as a safety concern: referred to the commissioners' quality team at once.",
+    );
+    super::classify::refer_for_safety(txn, actor, model, note).await
 }

@@ -6,7 +6,8 @@ use sea_orm::{ColumnTrait, Condition, QueryFilter, Select};
 
 use crate::domain::authz::Visibility;
 use crate::domain::item::{
-    Channel, EventKind, InformationSource, Item, ItemEvent, ItemKind, Outcome, Sentiment, Status,
+    Channel, EventKind, InformationSource, Item, ItemEvent, ItemKind, Outcome, Sentiment, Severity,
+    Status,
 };
 use crate::domain::{GroupId, ItemEventId, ItemId, MeetingId, MemberId, ProviderId};
 use crate::entities::{item as db, item_event as event_db, item_group};
@@ -40,6 +41,11 @@ pub(crate) fn from_model(m: db::Model) -> AppResult<Item> {
         raised_with_pals: m.raised_with_pals,
         raised_as_complaint: m.raised_as_complaint,
         safety_concern: m.safety_concern,
+        severity: m
+            .severity
+            .map(|s| Severity::from_db(s).ok_or_else(|| bad_stored(id, "severity")))
+            .transpose()?,
+        severity_reason: m.severity_reason,
         origin_group_id: GroupId(m.origin_group_id),
         area_id: GroupId(m.area_id.ok_or_else(|| bad_stored(id, "area"))?),
         share_name: m.share_name,

@@ -14,7 +14,7 @@ use crate::domain::group::Group;
 use crate::domain::item::{Item, ItemKind, Sentiment, Status};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::{GroupId, MemberId, ProviderId};
-use crate::entities::{item as db, item_theme};
+use crate::entities::{item as db, item_classification, item_tag};
 use crate::error::{AppError, AppResult};
 use crate::services::groups;
 
@@ -29,7 +29,10 @@ pub struct ItemFilter {
     pub statuses: Vec<Status>,
     pub kinds: Vec<ItemKind>,
     pub provider: Option<ProviderId>,
-    pub theme: Option<String>,
+    /// Items with this free tag.
+    pub tag: Option<String>,
+    /// Items classified under this theme (a heading takes in its subheadings).
+    pub theme: Option<crate::domain::ThemeId>,
     pub sentiment: Option<Sentiment>,
     pub safety_concern: Option<bool>,
     /// Raised on or after this day.
@@ -39,6 +42,12 @@ pub struct ItemFilter {
     pub submitted_by: Option<MemberId>,
     /// Words to find in the title or text.
     pub search: Option<String>,
+    /// Raised after this moment (a watch's digest: since the last one).
+    pub raised_after: Option<chrono::DateTime<chrono::Utc>>,
+    /// Raised at or before this moment.
+    pub raised_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Scored at least this severe.
+    pub min_severity: Option<crate::domain::item::Severity>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -154,13 +163,33 @@ pub async fn list(
     if let Some(provider) = filter.provider {
         query = query.filter(db::Column::ProviderId.eq(provider.0));
     }
-    if let Some(theme) = &filter.theme {
+    if let Some(tag) = &filter.tag {
         query = query.filter(
             db::Column::Id.in_subquery(
                 Query::select()
-                    .column(item_theme::Column::ItemId)
-                    .from(item_theme::Entity)
-                    .and_where(item_theme::Column::Theme.eq(theme.trim().to_lowercase()))
+                    .column(item_tag::Column::ItemId)
+                    .from(item_tag::Entity)
+                    .and_where(item_tag::Column::Tag.eq(tag.trim().to_lowercase()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(theme) = filter.theme {
+        let under_theme = Query::select()
+            .column(crate::entities::theme::Column::Id)
+            .from(crate::entities::theme::Entity)
+            .cond_where(
+                sea_orm::Condition::any()
+                    .add(crate::entities::theme::Column::Id.eq(theme.0))
+                    .add(crate::entities::theme::Column::ParentId.eq(theme.0)),
+            )
+            .to_owned();
+        query = query.filter(
+            db::Column::Id.in_subquery(
+                Query::select()
+                    .column(item_classification::Column::ItemId)
+                    .from(item_classification::Entity)
+                    .and_where(item_classification::Column::ThemeId.in_subquery(under_theme))
                     .to_owned(),
             ),
         );
@@ -184,6 +213,15 @@ pub async fn list(
     }
     if let Some(member) = filter.submitted_by {
         query = query.filter(db::Column::SubmitterId.eq(member.0));
+    }
+    if let Some(after) = filter.raised_after {
+        query = query.filter(db::Column::CreatedAt.gt(after));
+    }
+    if let Some(until) = filter.raised_until {
+        query = query.filter(db::Column::CreatedAt.lte(until));
+    }
+    if let Some(severity) = filter.min_severity {
+        query = query.filter(db::Column::Severity.gte(i16::from(severity.value())));
     }
     if let Some(text) = filter.search.as_deref().filter(|t| !t.trim().is_empty()) {
         check_search(text)?;

@@ -1,14 +1,14 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::RedactedText;
-
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "item_themes")]
+#[sea_orm(table_name = "pattern_items")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub item_id: i64,
+    pub pattern_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub theme: RedactedText,
+    pub item_id: i64,
+    pub ppg_id: i64,
+    pub raised_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
