@@ -430,3 +430,585 @@ async fn the_reference_case_opens_at_the_district_moves_to_the_council_and_reope
         .await;
     assert_eq!(again.code(), "CONFLICT");
 }
+
+#[tokio::test]
+async fn themes_are_suggested_from_the_text_and_officers_correct_them() {
+    let w = World::build().await;
+    let p = &w.p;
+    let raised = w
+        .report(&p.ppg_member, p.ppgs[0][0], "Waited for a call-back")
+        .await;
+    // Suggested from the words, each marked with the rule that fired.
+    let themes = raised["item"]["themes"].as_array().unwrap().clone();
+    let suggested: Vec<(&str, &str)> = themes
+        .iter()
+        .map(|t| {
+            assert_eq!(t["suggested"], true);
+            assert_eq!(t["polarity"], "NEGATIVE");
+            (
+                t["theme"]["slug"].as_str().unwrap(),
+                t["suggestedBy"]["phrase"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(suggested.contains(&("waiting", "waited")), "{suggested:?}");
+    assert!(
+        suggested.contains(&("urgent", "call-back")),
+        "{suggested:?}"
+    );
+
+    let vocabulary = w
+        .app
+        .graphql(None, "{ themes { id slug } }", json!({}))
+        .await
+        .ok();
+    let theme = |slug: &str| {
+        vocabulary["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["slug"] == slug)
+            .unwrap()["id"]
+            .clone()
+    };
+    const SET: &str = r#"mutation($id: ID!, $themes: [ItemThemeInput!]!) { setItemThemes(input: { itemId: $id, themes: $themes }) { item { themes { theme { slug } polarity suggested } } } }"#;
+    let themes = json!([
+        { "themeId": theme("urgent-out-of-hours"), "polarity": "NEGATIVE" },
+        { "themeId": theme("staff-kindness"), "polarity": "POSITIVE" },
+    ]);
+    // A member of another PPG may not; the PPG's chair may.
+    let refused = w
+        .app
+        .graphql(
+            p.south_member.token(),
+            SET,
+            json!({ "id": raised["item"]["id"], "themes": themes }),
+        )
+        .await;
+    assert_eq!(refused.code(), "NOT_FOUND");
+    let set = w
+        .app
+        .graphql(
+            p.ppg_chair.token(),
+            SET,
+            json!({ "id": raised["item"]["id"], "themes": themes }),
+        )
+        .await
+        .ok();
+    // (Listed in the vocabulary's order.)
+    assert_eq!(
+        set["setItemThemes"]["item"]["themes"],
+        json!([
+            { "theme": { "slug": "staff-kindness" }, "polarity": "POSITIVE", "suggested": false },
+            { "theme": { "slug": "urgent-out-of-hours" }, "polarity": "NEGATIVE", "suggested": false },
+        ])
+    );
+    // Filtering by a heading finds items under its subheadings.
+    let found = w
+        .app
+        .graphql(
+            p.ppg_chair.token(),
+            r#"query($t: ID!) { items(filter: { themeId: $t }) { edges { node { reference } } } }"#,
+            json!({ "t": theme("urgent") }),
+        )
+        .await
+        .ok();
+    assert_eq!(found["items"]["edges"].as_array().unwrap().len(), 1);
+
+    // Severity: 4 needs a reason, and takes the safety fast path.
+    const SEVERITY: &str = r#"mutation($id: ID!, $s: Int!, $r: String) { setItemSeverity(input: { itemId: $id, severity: $s, reason: $r }) { item { severity severityReason status safetyConcern } } }"#;
+    let no_reason = w
+        .app
+        .graphql(
+            p.ppg_chair.token(),
+            SEVERITY,
+            json!({ "id": raised["item"]["id"], "s": 4 }),
+        )
+        .await;
+    assert_eq!(
+        (no_reason.code(), no_reason.field()),
+        ("BAD_USER_INPUT", "reason")
+    );
+    let out_of_range = w
+        .app
+        .graphql(
+            p.ppg_chair.token(),
+            SEVERITY,
+            json!({ "id": raised["item"]["id"], "s": 9 }),
+        )
+        .await;
+    assert_eq!(
+        (out_of_range.code(), out_of_range.field()),
+        ("BAD_USER_INPUT", "severity")
+    );
+    // A plain member may not score it.
+    let member = w
+        .app
+        .graphql(
+            p.ppg_member.token(),
+            SEVERITY,
+            json!({ "id": raised["item"]["id"], "s": 2 }),
+        )
+        .await;
+    assert_eq!(member.code(), "FORBIDDEN");
+    let scored = w
+        .app
+        .graphql(
+            p.ppg_chair.token(),
+            SEVERITY,
+            json!({ "id": raised["item"]["id"], "s": 4, "r": "Frail patient left overnight; call Jo on 07700 900123" }),
+        )
+        .await
+        .ok();
+    let item = &scored["setItemSeverity"]["item"];
+    assert_eq!(
+        (item["severity"].as_i64(), item["status"].as_str()),
+        (Some(4), Some("REFERRED"))
+    );
+    assert_eq!(item["safetyConcern"], true);
+    assert!(!item["severityReason"].as_str().unwrap().contains("900123"));
+    // The district and the council see it now, as with any safety concern.
+    let seen = w
+        .app
+        .graphql(
+            p.council_chair.token(),
+            r#"query($r: String!) { item(reference: $r) { severity } }"#,
+            json!({ "r": raised["item"]["reference"] }),
+        )
+        .await
+        .ok();
+    assert_eq!(seen["item"]["severity"], 4);
+    let alerts = outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq("SAFETY_ALERT"))
+        .all(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(alerts.len(), 1);
+}
+
+#[tokio::test]
+async fn providers_are_matched_from_the_register_when_nobody_picked_one() {
+    let w = World::build().await;
+    let p = &w.p;
+    for (name, ods) in [
+        ("Trentvale Hospitals NHS Trust", "RTV"),
+        ("Trentvale Hospitals NHS Trust: Ward 12", "RTV12"),
+        ("Moorside Pharmacy", "FMP01"),
+    ] {
+        providers::create(
+            &w.app.db,
+            &Actor::System,
+            providers::NewProvider {
+                name: name.into(),
+                kind: ProviderKind::Other,
+                ods_code: Some(ods.into()),
+                parent_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    // (what the member typed as the provider, the text, the register entry linked)
+    let cases: &[(Option<&str>, &str, Option<&str>)] = &[
+        (
+            Some("Moorside Pharmacy"),
+            "Rude at the counter.",
+            Some("Moorside Pharmacy"),
+        ),
+        (
+            Some("moorside pharmacy "),
+            "Rude at the counter.",
+            Some("Moorside Pharmacy"),
+        ),
+        (
+            Some("FMP01"),
+            "Rude at the counter.",
+            Some("Moorside Pharmacy"),
+        ),
+        (
+            Some("moorside"),
+            "Rude at the counter.",
+            Some("Moorside Pharmacy"),
+        ),
+        // Two entries contain "trentvale": ambiguous, left for an officer.
+        (Some("Trentvale"), "Long wait.", None),
+        (Some("A pharmacy in town"), "Long wait.", None),
+        // Named in the text: the most specific entry.
+        (
+            None,
+            "Discharged from Trentvale Hospitals NHS Trust: Ward 12 at 2am.",
+            Some("Trentvale Hospitals NHS Trust: Ward 12"),
+        ),
+        (
+            None,
+            "Seen at Trentvale Hospitals NHS Trust, kept waiting.",
+            Some("Trentvale Hospitals NHS Trust"),
+        ),
+        (None, "Nobody in the register is named here.", None),
+        // Whole words only: "Moorside Pharmacyland" is not the pharmacy.
+        (None, "Went to Moorside Pharmacyland.", None),
+    ];
+    for (typed, body, expected) in cases {
+        let raised = w
+            .app
+            .graphql(
+                p.ppg_member.token(),
+                RAISE,
+                json!({ "input": {
+                    "groupId": gid("Group", p.ppgs[0][0].0),
+                    "kind": "CONCERN",
+                    "title": "A report",
+                    "body": body,
+                    "providerName": typed,
+                    "sentiment": "NEGATIVE",
+                    "informationSource": "OWN_EXPERIENCE",
+                } }),
+            )
+            .await
+            .ok();
+        assert_eq!(
+            raised["raiseItem"]["item"]["provider"]["name"].as_str(),
+            *expected,
+            "typed {typed:?}, text {body:?}"
+        );
+    }
+    // What raising offers as the member types.
+    let offered = w
+        .app
+        .graphql(
+            None,
+            r#"{ providerSuggestions(text: "trent") { name } }"#,
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        offered["providerSuggestions"],
+        json!([{ "name": "Trentvale Hospitals NHS Trust" }, { "name": "Trentvale Hospitals NHS Trust: Ward 12" }])
+    );
+    let by_code = w
+        .app
+        .graphql(
+            None,
+            r#"{ providerSuggestions(text: "nlo") { name } }"#,
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        by_code["providerSuggestions"],
+        json!([{ "name": OUT_OF_HOURS }])
+    );
+}
+
+#[tokio::test]
+async fn a_watch_sends_one_digest_a_period_with_only_what_its_member_may_see() {
+    use pyramid::services::watches;
+    let w = World::build().await;
+    let p = &w.p;
+    // The district secretary watches the out-of-hours service, daily.
+    let watched = w
+        .app
+        .graphql(
+            p.district_secretary.token(),
+            r#"mutation($p: ID!) { watch(input: { providerId: $p, frequency: DAILY }) { watch { id description frequency } } }"#,
+            json!({ "p": gid("Provider", w.provider.0) }),
+        )
+        .await
+        .ok();
+    assert_eq!(watched["watch"]["watch"]["description"], OUT_OF_HOURS);
+    // A watch on nothing is refused.
+    let empty = w
+        .app
+        .graphql(
+            p.district_secretary.token(),
+            r#"mutation { watch(input: {}) { watch { id } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(empty.code(), "BAD_USER_INPUT");
+
+    let seen = w
+        .report(&p.ppg_member, p.ppgs[0][0], "Escalated report")
+        .await;
+    w.app
+        .graphql(
+            p.ppg_chair.token(),
+            r#"mutation($id: ID!) { escalateItem(input: { itemId: $id }) { item { status } } }"#,
+            json!({ "id": seen["item"]["id"] }),
+        )
+        .await
+        .ok();
+    let unseen = w
+        .report(&p.north_b_chair, p.ppgs[0][1], "Kept at its PPG")
+        .await;
+
+    let now = chrono::Utc::now();
+    assert_eq!(
+        watches::send_due(&w.app.db, now).await.unwrap(),
+        0,
+        "not a day yet"
+    );
+    let tomorrow = now + chrono::Duration::hours(25);
+    assert_eq!(watches::send_due(&w.app.db, tomorrow).await.unwrap(), 1);
+    // Another instance (or another tick) makes no second digest for the same day.
+    assert_eq!(watches::send_due(&w.app.db, tomorrow).await.unwrap(), 0);
+    let digests = outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq("WATCH_DIGEST"))
+        .all(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(digests.len(), 1);
+    let digest = &digests[0];
+    assert_eq!(
+        digest.destination,
+        format!("member:{}", p.district_secretary.id.0)
+    );
+    let reference = |v: &Value| v["item"]["reference"].as_str().unwrap().to_owned();
+    assert!(
+        digest.payload.contains(&reference(&seen)),
+        "{}",
+        digest.payload
+    );
+    assert!(
+        !digest.payload.contains(&reference(&unseen)),
+        "an item it may not see: {}",
+        digest.payload
+    );
+    assert!(
+        digest.payload.contains("opened"),
+        "the pattern change: {}",
+        digest.payload
+    );
+
+    let mine = w
+        .app
+        .graphql(
+            p.district_secretary.token(),
+            "{ myWatches { id } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(mine["myWatches"].as_array().unwrap().len(), 1);
+    // Someone else cannot stop it.
+    let theirs = w
+        .app
+        .graphql(
+            p.ppg_member.token(),
+            r#"mutation($id: ID!) { unwatch(input: { watchId: $id }) { removed } }"#,
+            json!({ "id": watched["watch"]["watch"]["id"] }),
+        )
+        .await;
+    assert_eq!(theirs.code(), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn detection_for_one_report_costs_the_same_however_many_came_before() {
+    let w = World::build().await;
+    let p = &w.p;
+    let cost = async |n: usize| {
+        let before = w.app.statements();
+        w.report(&p.ppg_member, p.ppgs[0][0], &format!("Report {n}"))
+            .await;
+        w.app.statements() - before
+    };
+    // Warm up: two PPGs' reports open the patterns, so every later report grows them.
+    for n in 0..3 {
+        cost(n).await;
+        w.report(&p.north_b_chair, p.ppgs[0][1], &format!("Warm-up {n}"))
+            .await;
+    }
+    let early = cost(3).await;
+    for n in 4..60 {
+        w.report(&p.north_b_chair, p.ppgs[0][1], &format!("More {n}"))
+            .await;
+    }
+    let late = cost(61).await;
+    assert_eq!(
+        early, late,
+        "statements for one report after 4 and after 60"
+    );
+}
+
+/// Every pattern as stored, without ids: what a rebuild must reproduce.
+async fn snapshot(db: &sea_orm::DatabaseConnection) -> Vec<String> {
+    let mut rows = Vec::new();
+    for row in pattern::Entity::find().all(db).await.unwrap() {
+        let mut items: Vec<i64> = pyramid::entities::pattern_item::Entity::find()
+            .filter(pyramid::entities::pattern_item::Column::PatternId.eq(row.id))
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|i| i.item_id)
+            .collect();
+        items.sort();
+        rows.push(format!(
+            "provider {} theme {:?} owner {} {} {}..{} ppgs {} items {} {:?}",
+            row.provider_id,
+            row.theme_id,
+            row.owner_group_id,
+            row.status,
+            row.first_seen.timestamp(),
+            row.last_seen.timestamp(),
+            row.ppg_count,
+            row.item_count,
+            items
+        ));
+    }
+    rows.sort();
+    rows
+}
+
+#[tokio::test]
+async fn incremental_detection_gives_what_a_rebuild_from_scratch_gives() {
+    use chrono::{Duration, Utc};
+    use pyramid::domain::ItemId;
+    use pyramid::entities::{item, item_classification, item_group, pattern_event, pattern_item};
+    use pyramid::services::{items, patterns};
+    use rand::{Rng, SeedableRng};
+    use sea_orm::{ActiveModelTrait, Set};
+
+    let w = World::build().await;
+    let p = &w.p;
+    let db = &w.app.db;
+    let mut providers = vec![w.provider];
+    for n in 0..3 {
+        providers.push(
+            providers::create(
+                db,
+                &Actor::System,
+                providers::NewProvider {
+                    name: format!("Generated Provider {n}"),
+                    kind: ProviderKind::Other,
+                    ods_code: None,
+                    parent_id: None,
+                },
+            )
+            .await
+            .unwrap()
+            .id,
+        );
+    }
+    let ppgs = [
+        p.ppgs[0][0],
+        p.ppgs[0][1],
+        w.north_c_group,
+        p.ppgs[1][0],
+        p.ppgs[1][1],
+    ];
+    let themes = pyramid::services::themes::all(db).await.unwrap();
+    let submitter = p.ppg_member.id;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    // A year and a half of reports, in time order, with quiet spells longer than the window.
+    let mut at = Utc::now() - Duration::days(540);
+    let mut ids = Vec::new();
+    for n in 0..300 {
+        at += if rng.random_range(0..40) == 0 {
+            Duration::days(rng.random_range(91..150))
+        } else {
+            Duration::hours(rng.random_range(1..60))
+        };
+        let ppg = ppgs[rng.random_range(0..ppgs.len())];
+        let sentiment = ["NEGATIVE", "NEGATIVE", "MIXED", "POSITIVE"][rng.random_range(0..4)];
+        let stored = item::ActiveModel {
+            reference: Set(format!("GEN-{n}")),
+            kind: Set("SOFT_INTELLIGENCE".into()),
+            title: Set(pyramid::domain::RedactedText::scrub("Generated")),
+            body: Set(pyramid::domain::RedactedText::scrub("Generated report.")),
+            provider_id: Set((rng.random_range(0..8) != 0)
+                .then(|| providers[rng.random_range(0..providers.len())].0)),
+            provider_name: Set(None),
+            experienced_on: Set(None),
+            sentiment: Set(sentiment.into()),
+            information_source: Set("OWN_EXPERIENCE".into()),
+            raised_with_pals: Set(false),
+            raised_as_complaint: Set(false),
+            safety_concern: Set(false),
+            origin_group_id: Set(ppg.0),
+            current_group_id: Set(ppg.0),
+            area_id: Set(Some(p.council.0)),
+            share_name: Set(false),
+            submission_hash: Set(None),
+            status: Set("RAISED".into()),
+            submitter_id: Set(submitter.0),
+            channel: Set("IMPORT".into()),
+            idempotency_key: Set(None),
+            lead_item_id: Set(None),
+            latest_event_id: Set(None),
+            referred_at: Set(None),
+            responded_at: Set(None),
+            created_at: Set(at),
+            updated_at: Set(at),
+            severity: Set(None),
+            severity_reason: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        item_group::ActiveModel {
+            item_id: Set(stored.id),
+            group_id: Set(ppg.0),
+            reached_at: Set(at),
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        for _ in 0..rng.random_range(0..3) {
+            let theme = &themes[rng.random_range(0..themes.len())];
+            let polarity = ["NEGATIVE", "MIXED", "POSITIVE"][rng.random_range(0..3)];
+            let _ = item_classification::ActiveModel {
+                item_id: Set(stored.id),
+                theme_id: Set(theme.id.0),
+                polarity: Set(polarity.into()),
+                suggested: Set(false),
+                rule_id: Set(None),
+                set_by: Set(None),
+                set_at: Set(at),
+            }
+            .insert(db)
+            .await;
+        }
+        patterns::observe(db, ItemId(stored.id)).await.unwrap();
+        ids.push(ItemId(stored.id));
+        // Now and then an officer corrects an earlier report, which reshapes older runs.
+        if n % 50 == 49 {
+            let earlier = ids[rng.random_range(0..ids.len())];
+            let provider = providers[rng.random_range(0..providers.len())];
+            items::set_provider(db, &Actor::System, earlier, Some(provider))
+                .await
+                .unwrap();
+        }
+    }
+    let incremental = snapshot(db).await;
+    let shown = incremental.iter().filter(|r| r.contains(" OPEN ")).count();
+    assert!(shown >= 5, "the data makes patterns: {incremental:#?}");
+    assert!(
+        incremental
+            .iter()
+            .any(|r| r.contains(&format!("owner {} ", p.council.0))),
+        "some span districts"
+    );
+    assert!(
+        incremental.iter().any(|r| r.contains(" WATCHING ")),
+        "some stay below the threshold"
+    );
+
+    // Rebuilding over what is there changes nothing and says nothing new.
+    let events = pattern_event::Entity::find().all(db).await.unwrap().len();
+    patterns::rebuild(db, &Actor::System).await.unwrap();
+    assert_eq!(snapshot(db).await, incremental);
+    assert_eq!(
+        pattern_event::Entity::find().all(db).await.unwrap().len(),
+        events
+    );
+
+    // From scratch, the same patterns.
+    pattern_event::Entity::delete_many().exec(db).await.unwrap();
+    pattern_item::Entity::delete_many().exec(db).await.unwrap();
+    pattern::Entity::delete_many().exec(db).await.unwrap();
+    patterns::rebuild(db, &Actor::System).await.unwrap();
+    assert_eq!(snapshot(db).await, incremental);
+}
