@@ -38,4 +38,8 @@ typed_id!(
     NewsletterId,
     /// One entry of a newsletter.
     NewsletterEntryId,
+    /// An address waiting to be confirmed (a member's own, or a group's mailing address).
+    EmailConfirmationId,
+    /// A delivery in the outbox.
+    DeliveryId,
 );
