@@ -82,6 +82,11 @@ impl DiscordCourier {
                 reply::item_update(message, &group)
             }
             Message::SafetyAlert { .. } => reply::safety_alert(message, &self.public_url),
+            Message::EmailConfirmation { .. } => {
+                return Err(Failure::GiveUp(
+                    "an address's confirmation goes by e-mail, not by chat".to_owned(),
+                ));
+            }
         })
     }
 
@@ -123,6 +128,11 @@ impl DiscordCourier {
                             .to_owned(),
                     )
                 }),
+            Destination::MemberEmail(_)
+            | Destination::GroupEmail(_)
+            | Destination::Confirmation(_) => Err(Failure::GiveUp(
+                "an e-mail address is not a Discord destination".to_owned(),
+            )),
         }
     }
 

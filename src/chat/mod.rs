@@ -549,6 +549,7 @@ impl Handler {
             raised.notice.as_deref(),
             &group_name,
             !raised.created,
+            raised.hearing,
         ))
     }
 }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::delivery::Hearing;
 use crate::domain::item::{EventKind, Item, ItemEvent, Outcome, Status};
 use crate::domain::newsletter::Newsletter;
 use crate::error::AppError;
@@ -39,8 +40,15 @@ fn outcome_words(outcome: Outcome) -> &'static str {
     }
 }
 
-/// The private reply to a saved report.
-pub fn report_saved(item: &Item, notice: Option<&str>, group: &str, duplicate: bool) -> String {
+/// The private reply to a saved report. `hearing` is how the member will hear what happens
+/// to it (by default here, in Discord).
+pub fn report_saved(
+    item: &Item,
+    notice: Option<&str>,
+    group: &str,
+    duplicate: bool,
+    hearing: Hearing,
+) -> String {
     let mut lines = Vec::new();
     if duplicate {
         lines.push(format!(
@@ -58,10 +66,24 @@ pub fn report_saved(item: &Item, notice: Option<&str>, group: &str, duplicate: b
             "{notice} Please don't share personal details such as NHS numbers or phone numbers."
         ));
     }
+    let told = match hearing {
+        Hearing::Chat => Some("You will get a message here when it moves or is answered."),
+        Hearing::Both => {
+            Some("You will get a message here, and an e-mail, when it moves or is answered.")
+        }
+        Hearing::Email => Some("You will get an e-mail when it moves or is answered."),
+        Hearing::NotAtAll | Hearing::NotSetUp { .. } => None,
+    };
     if item.safety_concern {
         lines.push("Because you said a patient may be at risk, it has gone straight to the commissioners' quality team.".to_owned());
     } else {
-        lines.push("What happens next: your group will discuss it, and its representative may take it to the district. You will get a message here when it moves or is answered.".to_owned());
+        lines.push(format!(
+            "What happens next: your group will discuss it, and its representative may take it to the district.{}",
+            told.map(|t| format!(" {t}")).unwrap_or_default()
+        ));
+    }
+    if told.is_none() {
+        lines.push(hearing.sentence());
     }
     lines.push(format!("To follow it, type /status {}.", item.reference));
     lines.join("\n")
@@ -294,6 +316,7 @@ mod tests {
             Some("We removed an NHS number before saving."),
             "Riverside PPG",
             false,
+            Hearing::Chat,
         );
         assert!(
             reply
@@ -302,8 +325,25 @@ mod tests {
         assert!(reply.contains("We removed an NHS number"));
         assert!(reply.contains("What happens next"));
         assert!(reply.ends_with("/status SI-2026-000001."));
-        let safety = report_saved(&item(true), None, "Riverside PPG", false);
+        assert!(reply.contains("You will get a message here when it moves or is answered."));
+        let safety = report_saved(&item(true), None, "Riverside PPG", false, Hearing::Chat);
         assert!(safety.contains("gone straight to the commissioners' quality team"));
+    }
+
+    #[test]
+    fn a_member_who_will_not_hear_here_is_told_so() {
+        let by_email = report_saved(&item(false), None, "Riverside PPG", false, Hearing::Email);
+        assert!(by_email.contains("You will get an e-mail when it moves or is answered."));
+        let nowhere = report_saved(
+            &item(false),
+            None,
+            "Riverside PPG",
+            false,
+            Hearing::NotAtAll,
+        );
+        assert!(!nowhere.contains("You will get"));
+        assert!(nowhere.contains("You chose not to be told"));
+        assert!(nowhere.ends_with("/status SI-2026-000001."));
     }
 
     #[test]
@@ -374,6 +414,7 @@ mod tests {
             group_id: crate::domain::GroupId(3),
             answer: answer.map(Into::into),
             outcome,
+            origin_group_id: None,
         };
         let payload = update(
             EventKind::Responded,

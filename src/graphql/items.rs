@@ -557,6 +557,9 @@ pub struct RaiseItemPayload {
     pub notice: Option<String>,
     /// True when the idempotency key matched an item raised before: nothing new was stored.
     pub duplicate: bool,
+    /// How you will hear when it moves or is answered; with no way set up, what to do
+    /// meanwhile.
+    pub how_you_will_hear: super::delivery::HearingNode,
 }
 
 #[derive(InputObject)]
@@ -649,6 +652,7 @@ impl ItemMutation {
                 .collect(),
             notice: raised.notice,
             duplicate: !raised.created,
+            how_you_will_hear: raised.hearing.into(),
         })
     }
 

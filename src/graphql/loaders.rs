@@ -29,6 +29,8 @@ pub struct Loaders {
     pub event_by_id: DataLoader<EventByIdLoader>,
     pub followers: DataLoader<FollowersLoader>,
     pub themes: DataLoader<ThemesLoader>,
+    pub chat_linked: DataLoader<ChatLinkedLoader>,
+    pub mailing_addresses: DataLoader<MailingAddressLoader>,
 }
 
 /// Starts a batch once the request has had its turns to ask for every key of this round.
@@ -73,6 +75,8 @@ impl Loaders {
             event_by_id: loader(EventByIdLoader(source())),
             followers: loader(FollowersLoader(source())),
             themes: loader(ThemesLoader(source())),
+            chat_linked: loader(ChatLinkedLoader(source())),
+            mailing_addresses: loader(MailingAddressLoader(source())),
         }
     }
 }
@@ -94,6 +98,11 @@ pub struct ItemEventsLoader(Source);
 pub struct EventByIdLoader(Source);
 pub struct FollowersLoader(Source);
 pub struct ThemesLoader(Source);
+/// Whether a member has a linked chat account (only asked for members whose delivery
+/// settings the caller may see).
+pub struct ChatLinkedLoader(Source);
+/// A group's confirmed mailing address, for those who may see it.
+pub struct MailingAddressLoader(Source);
 
 impl Loader<GroupId> for GroupLoader {
     type Value = Group;
@@ -201,5 +210,31 @@ impl Loader<ItemId> for ThemesLoader {
 
     async fn load(&self, keys: &[ItemId]) -> Result<HashMap<ItemId, Vec<String>>, AppError> {
         services::items::themes_of(&self.0.db, keys).await
+    }
+}
+
+impl Loader<MemberId> for ChatLinkedLoader {
+    type Value = bool;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[MemberId]) -> Result<HashMap<MemberId, bool>, AppError> {
+        let linked =
+            services::chat::linked_accounts(&self.0.db, services::chat::DISCORD, keys).await?;
+        Ok(keys.iter().map(|k| (*k, linked.contains(k))).collect())
+    }
+}
+
+impl Loader<GroupId> for MailingAddressLoader {
+    type Value = String;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[GroupId]) -> Result<HashMap<GroupId, String>, AppError> {
+        Ok(
+            services::email::group_addresses(&self.0.db, &self.0.actor, keys)
+                .await?
+                .into_iter()
+                .map(|(group, address)| (group, address.as_str().to_owned()))
+                .collect(),
+        )
     }
 }

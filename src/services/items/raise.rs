@@ -12,6 +12,7 @@ use super::Redactions;
 use super::rows::{from_model, not_found};
 use super::trail::{self, NewEvent};
 use crate::domain::authz::{self, Actor};
+use crate::domain::delivery::Hearing;
 use crate::domain::item::{
     self, Channel, EventKind, IdempotencyKey, InformationSource, Item, ItemKind, Sentiment, Status,
 };
@@ -55,6 +56,9 @@ pub struct Raised {
     pub notice: Option<String>,
     /// False when the idempotency key matched an item raised before.
     pub created: bool,
+    /// How the submitter will hear what happens to it (they are told at once when they have
+    /// no way set up).
+    pub hearing: Hearing,
 }
 
 /// The template's text, parsed and redacted: what will be stored.
@@ -174,6 +178,7 @@ pub async fn raise(db: &DatabaseConnection, actor: &Actor, input: RaiseItem) -> 
         )
     })?;
     let form = parse_form(&input)?;
+    let hearing = crate::services::delivery::hearing_of(db, submitter).await?;
     let earlier = |model: db::Model, form: Form| {
         // The same key for another report: the earlier one stands and this one is not saved.
         if model
@@ -191,6 +196,7 @@ pub async fn raise(db: &DatabaseConnection, actor: &Actor, input: RaiseItem) -> 
             removed: form.redactions.removed,
             notice: form.redactions.notice,
             created: false,
+            hearing,
         })
     };
     if let Some(key) = &form.key
@@ -218,6 +224,7 @@ pub async fn raise(db: &DatabaseConnection, actor: &Actor, input: RaiseItem) -> 
         removed: form.redactions.removed,
         notice: form.redactions.notice,
         created: true,
+        hearing,
     })
 }
 
