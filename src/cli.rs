@@ -49,7 +49,8 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
-    /// Run the Discord bot and the outbox worker alone, without the HTTP server.
+    /// Run the Discord bot and the outbox worker (chat and e-mail) alone, without the HTTP
+    /// server.
     Bot,
     /// Issue or revoke API tokens.
     Token {
@@ -207,41 +208,55 @@ async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts the Discord bot and the outbox worker that delivers through it, when a token is
-/// configured. Without one, deliveries wait in the outbox (nothing is lost).
-/// The bot, and the outbox worker delivering through it (which stops, after finishing its
-/// current round, when `stop` says the server is going away).
-struct Chat {
-    bot: crate::chat::BotHandle,
+/// The outbox worker and its couriers: e-mail always, chat through the Discord bot when a
+/// token is configured (without one, chat deliveries wait in the outbox; nothing is lost).
+/// The worker stops, after finishing its current round, when `stop` says the server is
+/// going away.
+struct Deliveries {
+    bot: Option<crate::chat::BotHandle>,
     worker: tokio::task::JoinHandle<()>,
 }
 
-impl Chat {
+impl Deliveries {
     async fn stop(self, grace: std::time::Duration) {
         if tokio::time::timeout(grace, self.worker).await.is_err() {
             tracing::warn!("the outbox worker did not finish within the grace period");
         }
-        self.bot.stop().await;
+        if let Some(bot) = self.bot {
+            bot.stop().await;
+        }
     }
 }
 
-async fn start_chat(
+async fn start_deliveries(
     settings: &Settings,
     db: &DatabaseConnection,
     stop: crate::app::Shutdown,
-) -> anyhow::Result<Option<Chat>> {
-    let Some(config) = settings.bot() else {
-        tracing::info!(
-            "The Discord bot is off (set PYRAMID_DISCORD_TOKEN to start it); chat deliveries wait in the outbox."
-        );
-        return Ok(None);
+) -> anyhow::Result<Deliveries> {
+    use crate::workers::{Courier, OutboxWorker, Router};
+    let mail = crate::mail::MailCourier::new(db.clone(), &settings.mail())?;
+    tracing::info!("E-mails are sent {}.", mail.describe());
+    let (bot, chat) = match settings.bot() {
+        None => {
+            tracing::info!(
+                "The Discord bot is off (set PYRAMID_DISCORD_TOKEN to start it); chat deliveries wait in the outbox."
+            );
+            (None, None)
+        }
+        Some(config) => {
+            let bot = crate::chat::start(db.clone(), config.clone()).await?;
+            let courier: Arc<dyn Courier> = Arc::new(bot.courier(db.clone(), &config));
+            tracing::info!("The Discord bot is starting");
+            (Some(bot), Some(courier))
+        }
     };
-    let bot = crate::chat::start(db.clone(), config.clone()).await?;
-    let courier = std::sync::Arc::new(bot.courier(db.clone(), &config));
-    let worker = crate::workers::OutboxWorker::new(db.clone(), courier);
+    let router = Router {
+        chat,
+        email: Some(Arc::new(mail)),
+    };
+    let worker = OutboxWorker::new(db.clone(), Arc::new(router));
     let worker = tokio::spawn(worker.run(std::time::Duration::from_secs(5), stop));
-    tracing::info!("The Discord bot is starting");
-    Ok(Some(Chat { bot, worker }))
+    Ok(Deliveries { bot, worker })
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -252,7 +267,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if demo {
                 seed_demo(app.db()).await?;
             }
-            let chat = start_chat(&settings, app.db(), app.shutdown()).await?;
+            let deliveries = start_deliveries(&settings, app.db(), app.shutdown()).await?;
             tracing::info!(
                 "Pyramid is listening on http://{}:{}/graphql (database: {})",
                 settings.listen.ip(),
@@ -260,22 +275,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.database_url
             );
             let served = app.run_until_stopped().await.context("the server stopped");
-            if let Some(chat) = chat {
-                chat.stop(grace(&settings)).await;
-            }
+            deliveries.stop(grace(&settings)).await;
             tracing::info!("Pyramid has stopped");
             served
         }
         Command::Bot => {
             let db = database(&settings).await?;
             startup::migrate(&db).await?;
+            if settings.bot().is_none() {
+                anyhow::bail!(
+                    "PYRAMID_DISCORD_TOKEN is not set: the bot needs a Discord bot token"
+                );
+            }
             let stop = crate::app::Shutdown::default();
-            let chat = start_chat(&settings, &db, stop.clone())
-                .await?
-                .context("PYRAMID_DISCORD_TOKEN is not set: the bot needs a Discord bot token")?;
+            let deliveries = start_deliveries(&settings, &db, stop.clone()).await?;
             stop.requested_by_signal_or_call().await;
             stop.announce();
-            chat.stop(grace(&settings)).await;
+            deliveries.stop(grace(&settings)).await;
             Ok(())
         }
         Command::Migrate { action } => {

@@ -86,9 +86,45 @@ pub struct Settings {
     )]
     pub public_url: Option<String>,
 
+    /// Where e-mail is sent: `smtp://[USER:PASSWORD@]HOST[:PORT]` (add `?tls=required` for
+    /// STARTTLS) or `smtps://…` (TLS from the start). Unset: e-mails are written as `.eml`
+    /// files to PYRAMID_MAIL_DIR instead. The password is never logged.
+    #[arg(
+        long,
+        env = "PYRAMID_SMTP_URL",
+        value_name = "PYRAMID_SMTP_URL",
+        hide_env_values = true,
+        value_parser = SmtpUrlParser,
+        global = true
+    )]
+    pub smtp_url: Option<SmtpUrl>,
+
+    /// Who Pyramid's e-mails are from, as `Name <address>`.
+    #[arg(
+        long,
+        env = "PYRAMID_MAIL_FROM",
+        value_name = "PYRAMID_MAIL_FROM",
+        default_value = DEFAULT_MAIL_FROM,
+        value_parser = parse_mailbox,
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// Where e-mails are written as `.eml` files when PYRAMID_SMTP_URL is not set.
+    #[arg(
+        long,
+        env = "PYRAMID_MAIL_DIR",
+        value_name = "PYRAMID_MAIL_DIR",
+        default_value = "./mail-outbox/",
+        global = true
+    )]
+    pub mail_dir: std::path::PathBuf,
+
     #[command(flatten)]
     pub limits: Limits,
 }
+
+pub const DEFAULT_MAIL_FROM: &str = "Pyramid <pyramid@localhost>";
 
 /// How much one client, request or outage may cost the server. Every limit answers with a
 /// coded error, never a hang.
@@ -235,6 +271,9 @@ impl Settings {
             discord_guild: None,
             discord_quality_channel: None,
             public_url: None,
+            smtp_url: None,
+            mail_from: DEFAULT_MAIL_FROM.to_owned(),
+            mail_dir: std::path::PathBuf::from("./mail-outbox/"),
             limits: Limits::default(),
         }
     }
@@ -257,6 +296,38 @@ impl Settings {
             quality_channel: self.discord_quality_channel,
         })
     }
+}
+
+impl Settings {
+    /// How e-mail is sent.
+    pub fn mail(&self) -> MailConfig {
+        MailConfig {
+            transport: match &self.smtp_url {
+                Some(url) => MailTransport::Smtp(url.clone()),
+                None => MailTransport::Files(self.mail_dir.clone()),
+            },
+            from: self.mail_from.clone(),
+            public_url: self.public_url(),
+        }
+    }
+}
+
+/// How e-mail leaves Pyramid.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub transport: MailTransport,
+    /// The From line, `Name <address>` (checked when the settings are read).
+    pub from: String,
+    /// Pyramid's public address, for links and for the host of each `Message-ID`.
+    pub public_url: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum MailTransport {
+    /// An SMTP server (a relay or the provider's submission port).
+    Smtp(SmtpUrl),
+    /// `.eml` files in a folder, for reading in development.
+    Files(std::path::PathBuf),
 }
 
 /// How the bot reaches Discord.
@@ -355,6 +426,79 @@ fn parse_database_url(raw: &str) -> Result<DatabaseUrl, String> {
     }
 }
 
+/// An SMTP server's URL. Its `Debug`/`Display` hide any password.
+#[derive(Clone)]
+pub struct SmtpUrl(String);
+
+impl SmtpUrl {
+    pub fn new(url: impl Into<String>) -> Result<Self, String> {
+        parse_smtp_url(&url.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The same rule as a database URL's: smtp://user:secret@host -> smtp://user:***@host.
+        std::fmt::Display::fmt(&DatabaseUrl(self.0.clone()), f)
+    }
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SmtpUrl({self})")
+    }
+}
+
+/// Reads PYRAMID_SMTP_URL, refusing a bad one without repeating it (it may hold a password).
+#[derive(Clone)]
+struct SmtpUrlParser;
+
+impl clap::builder::TypedValueParser for SmtpUrlParser {
+    type Value = SmtpUrl;
+
+    fn parse_ref(
+        &self,
+        _: &clap::Command,
+        _: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<SmtpUrl, clap::Error> {
+        value
+            .to_str()
+            .ok_or_else(|| "it is not UTF-8".to_owned())
+            .and_then(parse_smtp_url)
+            .map_err(|why| {
+                clap::Error::raw(
+                    clap::error::ErrorKind::ValueValidation,
+                    format!("invalid PYRAMID_SMTP_URL (--smtp-url): {why}\n"),
+                )
+            })
+    }
+}
+
+fn parse_smtp_url(raw: &str) -> Result<SmtpUrl, String> {
+    let raw = raw.trim();
+    let rest = raw
+        .strip_prefix("smtp://")
+        .or_else(|| raw.strip_prefix("smtps://"))
+        .ok_or("expected smtp://[USER:PASSWORD@]HOST[:PORT] or smtps://…")?;
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    if host.is_empty() || host.starts_with([':', '/', '?']) {
+        return Err("the SMTP URL names no host (smtp://HOST:PORT)".to_owned());
+    }
+    Ok(SmtpUrl(raw.to_owned()))
+}
+
+fn parse_mailbox(raw: &str) -> Result<String, String> {
+    raw.trim()
+        .parse::<lettre::message::Mailbox>()
+        .map(|mailbox| mailbox.to_string())
+        .map_err(|e| format!("not an e-mail sender ({e}); try `Pyramid <pyramid@example.org>`"))
+}
+
 fn parse_log_filter(raw: &str) -> Result<String, String> {
     tracing_subscriber::EnvFilter::try_new(raw)
         .map(|_| raw.to_owned())
@@ -389,6 +533,21 @@ mod tests {
             format!("{:?}", parsed.limits),
             format!("{:?}", Limits::default())
         );
+    }
+
+    #[test]
+    fn smtp_passwords_are_hidden_when_shown() {
+        let url = SmtpUrl::new("smtp://mailer:s3cret@smtp.example.org:587").unwrap();
+        assert_eq!(url.to_string(), "smtp://mailer:***@smtp.example.org:587");
+        assert!(!format!("{url:?}").contains("s3cret"));
+        assert!(SmtpUrl::new("smtps://smtp.example.org").is_ok());
+        assert!(SmtpUrl::new("http://smtp.example.org").is_err());
+        assert!(SmtpUrl::new("smtp://").is_err());
+        assert_eq!(
+            parse_mailbox(DEFAULT_MAIL_FROM).unwrap(),
+            "Pyramid <pyramid@localhost>"
+        );
+        assert!(parse_mailbox("not a sender").is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod graphiql;
 pub mod graphql;
 pub mod http;
 pub mod limits;
+pub mod mail;
 pub mod metrics;
 pub mod render;
 pub mod services;

@@ -1,6 +1,8 @@
 //! Newsletters as people read them: accessible HTML (and a large-print version), plain text
 //! that reads well aloud and in a screen reader, and Markdown. Pure functions of a published
-//! (or draft) newsletter; `http.rs` serves them and the bot links to them.
+//! (or draft) newsletter; `http.rs` serves them, the bot links to them, and e-mails carry
+//! them (`mail/letters.rs`). Also `simple_page`, the small page of a few paragraphs that the
+//! e-mail links and e-mails themselves use.
 
 use std::fmt::Write;
 
@@ -12,7 +14,8 @@ pub struct NewsletterView<'a> {
     pub issuer: &'a str,
 }
 
-fn escape(text: &str) -> String {
+/// Text made safe inside HTML (also in attribute values).
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -24,6 +27,22 @@ fn escape(text: &str) -> String {
             c => out.push(c),
         }
     }
+    out
+}
+
+/// A small accessible page: its title, its content (`main_html`, already escaped, starting
+/// with its one `h1`), and an optional footer. E-mails and the pages their links open use it.
+pub fn simple_page(title: &str, main_html: &str, footer_html: Option<&str>) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{SIMPLE_STYLE}</style>\n</head>\n<body>\n<main id=\"content\">\n{main_html}</main>\n",
+        escape(title),
+    );
+    if let Some(footer) = footer_html {
+        let _ = write!(out, "<footer>\n{footer}</footer>\n");
+    }
+    out.push_str("</body>\n</html>\n");
     out
 }
 
@@ -85,6 +104,22 @@ footer { margin-top: 2.5rem; border-top: 1px solid #6b6b6b; padding-bottom: 2rem
 }
 "#;
 
+/// The newsletter pages' look, for a page of a few paragraphs (and e-mails, which keep little
+/// else of a style sheet).
+const SIMPLE_STYLE: &str = r#"
+body { margin: 0 auto; max-width: 46rem; padding: 0 1.25rem 2rem; font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; font-size: 1.0625rem; line-height: 1.6; color: #1b1b1b; background: #ffffff; }
+h1 { font-size: 2rem; line-height: 1.25; margin: 1.5rem 0 0.5rem; }
+h2 { font-size: 1.5rem; margin: 2rem 0 0.75rem; border-bottom: 1px solid #6b6b6b; }
+h3 { font-size: 1.125rem; margin: 0 0 0.25rem; }
+.period { color: #3b3b3b; }
+.entries { list-style: none; padding: 0; margin: 0; }
+.entries li { margin: 0 0 1.25rem; }
+a { color: #1d4f91; text-decoration: underline; }
+a:focus, button:focus { outline: 3px solid #ffbf47; outline-offset: 2px; }
+button { font: inherit; padding: 0.5rem 1rem; min-height: 44px; color: #ffffff; background: #1d4f91; border: 0; border-radius: 4px; cursor: pointer; }
+footer { margin-top: 2.5rem; border-top: 1px solid #6b6b6b; }
+"#;
+
 const LARGE_PRINT: &str = r#"
 body { font-size: 1.5rem; line-height: 1.7; color: #000000; background: #ffffff; font-family: Verdana, Tahoma, Arial, sans-serif; }
 header, main, footer { max-width: 38rem; }
@@ -111,8 +146,31 @@ pub fn html(view: &NewsletterView, large_print: bool) -> String {
     );
     let _ = write!(
         out,
-        "<header>\n<a class=\"skip-link\" href=\"#content\">Skip to the newsletter</a>\n<p class=\"issuer\">{}</p>\n</header>\n<main id=\"content\">\n<h1>{}</h1>\n<p class=\"period\">{}</p>\n",
+        "<header>\n<a class=\"skip-link\" href=\"#content\">Skip to the newsletter</a>\n<p class=\"issuer\">{}</p>\n</header>\n<main id=\"content\">\n",
         escape(view.issuer),
+    );
+    out.push_str(&content_html(view));
+    let link = |format: PageFormat| escape(&format.path(n.id));
+    let _ = write!(
+        out,
+        "</main>\n<footer>\n<h2>Other formats</h2>\n<ul class=\"formats\">\n<li><a href=\"{}\">Standard print</a></li>\n<li><a href=\"{}\">Large print</a></li>\n<li><a href=\"{}\">Plain text</a></li>\n<li><a href=\"{}\">Markdown</a></li>\n</ul>\n<p>This newsletter is available in other languages and as audio on request: ask your PPG or {}.</p>\n</footer>\n</body>\n</html>\n",
+        link(PageFormat::Html),
+        link(PageFormat::LargePrint),
+        link(PageFormat::Text),
+        link(PageFormat::Markdown),
+        escape(view.issuer)
+    );
+    out
+}
+
+/// The newsletter itself as HTML: its title (`h1`), dates, introduction and sections, without
+/// the page around it (the page and e-mails wrap it).
+pub fn content_html(view: &NewsletterView) -> String {
+    let n = view.newsletter;
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<h1>{}</h1>\n<p class=\"period\">{}</p>\n",
         escape(&n.title),
         escape(&dates(view)),
     );
@@ -137,16 +195,6 @@ pub fn html(view: &NewsletterView, large_print: bool) -> String {
         }
         out.push_str("</ul>\n</section>\n");
     }
-    let link = |format: PageFormat| escape(&format.path(n.id));
-    let _ = write!(
-        out,
-        "</main>\n<footer>\n<h2>Other formats</h2>\n<ul class=\"formats\">\n<li><a href=\"{}\">Standard print</a></li>\n<li><a href=\"{}\">Large print</a></li>\n<li><a href=\"{}\">Plain text</a></li>\n<li><a href=\"{}\">Markdown</a></li>\n</ul>\n<p>This newsletter is available in other languages and as audio on request: ask your PPG or {}.</p>\n</footer>\n</body>\n</html>\n",
-        link(PageFormat::Html),
-        link(PageFormat::LargePrint),
-        link(PageFormat::Text),
-        link(PageFormat::Markdown),
-        escape(view.issuer)
-    );
     out
 }
 

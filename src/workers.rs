@@ -3,6 +3,11 @@
 //! retried later with back-off (respecting a rate limit's `retry_after`), or given up on
 //! after too many attempts. Tests call `drain` with a clock of their choosing instead of
 //! sleeping.
+//!
+//! A worker claims only the deliveries its courier can carry (`Courier::media`): `serve`
+//! always runs one, with a `Router` that takes e-mail to the mail courier and chat to the
+//! Discord courier when the bot runs; without the bot, chat deliveries wait unclaimed, as they
+//! always have, and are neither tried nor given up.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -13,6 +18,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use crate::domain::delivery::Medium;
 use crate::entities::outbox as db;
 use crate::error::AppResult;
 use crate::services::outbox::{DELIVERED, Destination, FAILED, Message, PENDING};
@@ -49,9 +55,54 @@ pub enum Failure {
 
 pub type Delivering<'a> = Pin<Box<dyn Future<Output = Result<(), Failure>> + Send + 'a>>;
 
-/// Something that takes parcels to the outside world (the Discord bot; a test's recorder).
+/// Something that takes parcels to the outside world (the Discord bot, the mail courier, a
+/// `Router` between them; a test's recorder).
 pub trait Courier: Send + Sync + 'static {
     fn deliver<'a>(&'a self, parcel: &'a Parcel) -> Delivering<'a>;
+
+    /// The media whose deliveries this courier takes; the worker claims no others.
+    fn media(&self) -> Vec<Medium> {
+        Medium::ALL.to_vec()
+    }
+}
+
+/// Hands each parcel to the courier for its destination's medium: chat to the Discord
+/// courier (when the bot runs), e-mail to the mail courier.
+pub struct Router {
+    pub chat: Option<Arc<dyn Courier>>,
+    pub email: Option<Arc<dyn Courier>>,
+}
+
+impl Router {
+    fn courier(&self, medium: Medium) -> Option<&Arc<dyn Courier>> {
+        match medium {
+            Medium::Chat => self.chat.as_ref(),
+            Medium::Email => self.email.as_ref(),
+        }
+    }
+}
+
+impl Courier for Router {
+    fn deliver<'a>(&'a self, parcel: &'a Parcel) -> Delivering<'a> {
+        match self.courier(parcel.destination.medium()) {
+            Some(courier) => courier.deliver(parcel),
+            // Not claimed in the first place (see `media`); kept waiting if it ever is.
+            None => Box::pin(async {
+                Err(Failure::Retry {
+                    reason: "no courier for this medium is running".to_owned(),
+                    after: None,
+                })
+            }),
+        }
+    }
+
+    fn media(&self) -> Vec<Medium> {
+        Medium::ALL
+            .iter()
+            .copied()
+            .filter(|m| self.courier(*m).is_some())
+            .collect()
+    }
 }
 
 /// What one drain did.
@@ -93,9 +144,14 @@ impl OutboxWorker {
     /// after `now`, so one drain never tries a delivery twice.
     pub async fn drain(&self, now: DateTime<Utc>) -> AppResult<Drained> {
         let mut drained = Drained::default();
+        let media: Vec<&str> = self.courier.media().iter().map(|m| m.as_str()).collect();
+        if media.is_empty() {
+            return Ok(drained);
+        }
         loop {
             let due = db::Entity::find()
                 .filter(db::Column::Status.eq(PENDING))
+                .filter(db::Column::Channel.is_in(media.iter().copied()))
                 .filter(db::Column::NextAttemptAt.lte(now))
                 .order_by_asc(db::Column::Id)
                 .limit(50)
@@ -180,6 +236,7 @@ impl OutboxWorker {
                 (
                     update
                         .col_expr(db::Column::Status, Expr::value(FAILED))
+                        .col_expr(db::Column::GivenUpAt, Expr::value(Utc::now()))
                         .col_expr(db::Column::LastError, Expr::value(reason)),
                     Outcome::Failed,
                 )

@@ -195,6 +195,8 @@ fn member_row(id: i64, name: String, email: String, now: DateTime<Utc>) -> membe
         name: Set(name),
         email: Set(Some(email)),
         created_at: Set(now),
+        email_confirmed_at: NotSet,
+        delivery_preference: NotSet,
     }
 }
 

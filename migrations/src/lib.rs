@@ -10,6 +10,7 @@ mod m20261122_000004_newsletters_chat;
 mod m20261122_000005_dashboard_index;
 mod m20261201_000006_areas_and_trust;
 mod m20261201_000007_patterns;
+mod m20261201_000009_email;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_dashboard_index::Migration),
             Box::new(m20261201_000006_areas_and_trust::Migration),
             Box::new(m20261201_000007_patterns::Migration),
+            Box::new(m20261201_000009_email::Migration),
         ]
     }
 }

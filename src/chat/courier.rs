@@ -90,6 +90,11 @@ impl DiscordCourier {
                 reply::pattern_alert(message, &group, &self.public_url)
             }
             Message::WatchDigest { .. } => reply::watch_digest(message),
+            Message::EmailConfirmation { .. } => {
+                return Err(Failure::GiveUp(
+                    "an address's confirmation goes by e-mail, not by chat".to_owned(),
+                ));
+            }
         })
     }
 
@@ -131,6 +136,11 @@ impl DiscordCourier {
                             .to_owned(),
                     )
                 }),
+            Destination::MemberEmail(_)
+            | Destination::GroupEmail(_)
+            | Destination::Confirmation(_) => Err(Failure::GiveUp(
+                "an e-mail address is not a Discord destination".to_owned(),
+            )),
         }
     }
 

@@ -552,6 +552,7 @@ impl Handler {
             pattern.as_deref(),
             &group_name,
             !raised.created,
+            raised.hearing,
         ))
     }
 }

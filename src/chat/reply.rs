@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::delivery::Hearing;
 use crate::domain::item::{EventKind, Item, ItemEvent, Outcome, Status};
 use crate::domain::newsletter::Newsletter;
 use crate::domain::pattern::PatternEventKind;
@@ -40,13 +41,16 @@ fn outcome_words(outcome: Outcome) -> &'static str {
     }
 }
 
-/// The private reply to a saved report.
+/// The private reply to a saved report. `pattern` says when it joined a pattern of
+/// concern; `hearing` is how the member will hear what happens to it (by default here, in
+/// Discord).
 pub fn report_saved(
     item: &Item,
     notice: Option<&str>,
     pattern: Option<&str>,
     group: &str,
     duplicate: bool,
+    hearing: Hearing,
 ) -> String {
     let mut lines = Vec::new();
     if duplicate {
@@ -68,10 +72,24 @@ pub fn report_saved(
     if let Some(pattern) = pattern {
         lines.push(pattern.to_owned());
     }
+    let told = match hearing {
+        Hearing::Chat => Some("You will get a message here when it moves or is answered."),
+        Hearing::Both => {
+            Some("You will get a message here, and an e-mail, when it moves or is answered.")
+        }
+        Hearing::Email => Some("You will get an e-mail when it moves or is answered."),
+        Hearing::NotAtAll | Hearing::NotSetUp { .. } => None,
+    };
     if item.safety_concern {
         lines.push("Because you said a patient may be at risk, it has gone straight to the commissioners' quality team.".to_owned());
     } else {
-        lines.push("What happens next: your group will discuss it, and its representative may take it to the district. You will get a message here when it moves or is answered.".to_owned());
+        lines.push(format!(
+            "What happens next: your group will discuss it, and its representative may take it to the district.{}",
+            told.map(|t| format!(" {t}")).unwrap_or_default()
+        ));
+    }
+    if told.is_none() {
+        lines.push(hearing.sentence());
     }
     lines.push(format!("To follow it, type /status {}.", item.reference));
     lines.join("\n")
@@ -374,6 +392,7 @@ mod tests {
             ),
             "Riverside PPG",
             false,
+            Hearing::Chat,
         );
         assert!(reply.contains("2 other PPGs reported this provider"));
         assert!(
@@ -383,8 +402,40 @@ mod tests {
         assert!(reply.contains("We removed an NHS number"));
         assert!(reply.contains("What happens next"));
         assert!(reply.ends_with("/status SI-2026-000001."));
-        let safety = report_saved(&item(true), None, None, "Riverside PPG", false);
+        assert!(reply.contains("You will get a message here when it moves or is answered."));
+        let safety = report_saved(
+            &item(true),
+            None,
+            None,
+            "Riverside PPG",
+            false,
+            Hearing::Chat,
+        );
         assert!(safety.contains("gone straight to the commissioners' quality team"));
+    }
+
+    #[test]
+    fn a_member_who_will_not_hear_here_is_told_so() {
+        let by_email = report_saved(
+            &item(false),
+            None,
+            None,
+            "Riverside PPG",
+            false,
+            Hearing::Email,
+        );
+        assert!(by_email.contains("You will get an e-mail when it moves or is answered."));
+        let nowhere = report_saved(
+            &item(false),
+            None,
+            None,
+            "Riverside PPG",
+            false,
+            Hearing::NotAtAll,
+        );
+        assert!(!nowhere.contains("You will get"));
+        assert!(nowhere.contains("You chose not to be told"));
+        assert!(nowhere.ends_with("/status SI-2026-000001."));
     }
 
     #[test]
@@ -455,6 +506,7 @@ mod tests {
             group_id: crate::domain::GroupId(3),
             answer: answer.map(Into::into),
             outcome,
+            origin_group_id: None,
         };
         let payload = update(
             EventKind::Responded,

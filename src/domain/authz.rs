@@ -235,6 +235,40 @@ pub fn may_link_channel(actor: &Actor, group: GroupId, area: GroupId) -> Result<
     }
 }
 
+/// A group's mailing address (where its newsletters are e-mailed) is set or removed by those
+/// who may link its chat channel: its officers and its area's administrators.
+pub fn may_set_mailing_address(
+    actor: &Actor,
+    group: GroupId,
+    area: GroupId,
+) -> Result<(), Refusal> {
+    match actor {
+        _ if runs_group(actor, group) || actor.administers(area) => Ok(()),
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        _ => Err(Refusal::Forbidden(
+            "Only an administrator or the group's secretary or chair can set its mailing address.",
+        )),
+    }
+}
+
+/// Deliveries to a group (and to its members about their items) that were given up are seen
+/// by its officers and its area's administrators, who can put them right.
+pub fn may_see_deliveries_of(actor: &Actor, group: GroupId, area: GroupId) -> bool {
+    runs_group(actor, group) || actor.administers(area)
+}
+
+/// How a member hears, and their own e-mail address, are theirs to set: a member confirms
+/// their address and chooses their delivery preference themself.
+pub fn may_choose_delivery(actor: &Actor) -> Result<super::MemberId, Refusal> {
+    match actor {
+        Actor::Member(principal) => Ok(principal.member_id),
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        Actor::System => Err(Refusal::Forbidden(
+            "A member chooses how they hear and confirms their own address, with their own token.",
+        )),
+    }
+}
+
 /// A member manages their own API tokens; the administrators of an area the owner belongs
 /// to (`owner_areas`) may revoke them too.
 pub fn may_manage_tokens(
@@ -518,6 +552,23 @@ mod tests {
         assert!(super::visibility(&member).allows(AREA, &[GroupId(3), GroupId(2)]));
         assert!(!super::visibility(&member).allows(AREA, &[GroupId(4)]));
         assert_eq!(super::visibility(&Actor::System), Visibility::Everything);
+    }
+
+    #[test]
+    fn mailing_addresses_and_failed_deliveries_are_for_officers_and_administrators() {
+        let admin = holding(OrgRole::Administrator, AREA);
+        let secretary = with(vec![seat(3, Role::Secretary)], vec![]);
+        let member = with(vec![seat(3, Role::Member)], vec![]);
+        assert!(may_set_mailing_address(&admin, GroupId(3), AREA).is_ok());
+        assert!(may_set_mailing_address(&admin, GroupId(3), OTHER_AREA).is_err());
+        assert!(may_set_mailing_address(&secretary, GroupId(3), AREA).is_ok());
+        assert!(may_set_mailing_address(&member, GroupId(3), AREA).is_err());
+        assert!(may_see_deliveries_of(&secretary, GroupId(3), AREA));
+        assert!(!may_see_deliveries_of(&secretary, GroupId(2), AREA));
+        assert!(!may_see_deliveries_of(&member, GroupId(3), AREA));
+        assert!(may_see_deliveries_of(&admin, GroupId(3), AREA));
+        assert_eq!(may_choose_delivery(&member), Ok(MemberId(7)));
+        assert!(may_choose_delivery(&Actor::Anonymous).is_err());
     }
 
     #[test]

@@ -46,4 +46,8 @@ typed_id!(
     PatternId,
     /// A member's watch.
     WatchId,
+    /// An address waiting to be confirmed (a member's own, or a group's mailing address).
+    EmailConfirmationId,
+    /// A delivery in the outbox.
+    DeliveryId,
 );

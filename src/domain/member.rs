@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 
+use super::delivery::DeliveryPreference;
 use super::text::{self, InvalidInput, parse_text};
 use super::{GroupId, MemberId, MembershipId};
 
@@ -81,6 +82,17 @@ pub struct Member {
     pub id: MemberId,
     pub name: MemberName,
     pub email: Option<Email>,
+    /// How they hear, seen by whoever may see their e-mail address (`None` for anyone else).
+    pub delivery: Option<DeliverySettings>,
+}
+
+/// What a member set up for hearing from Pyramid, as stored on their record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliverySettings {
+    /// Their choice; `None` means the default (`delivery::Reach::preference`).
+    pub chosen: Option<DeliveryPreference>,
+    /// Their e-mail address is confirmed, so it may be written to.
+    pub email_confirmed: bool,
 }
 
 /// A person's term in a role in a group. A nomination is a membership with the role

@@ -18,6 +18,12 @@ pub struct Model {
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub delivered_at: Option<DateTimeUtc>,
+    /// The medium that carries it (`CHAT`, `EMAIL`): a worker claims only what its couriers
+    /// can deliver.
+    pub channel: String,
+    /// The group whose officers see it if it is given up.
+    pub group_id: Option<i64>,
+    pub given_up_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

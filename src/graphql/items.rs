@@ -669,6 +669,9 @@ pub struct RaiseItemPayload {
     /// When the report joined a pattern of concern, a sentence saying so ("2 other PPGs
     /// reported this provider in the last 90 days; Northside District Group has been told").
     pub pattern_notice: Option<String>,
+    /// How you will hear when it moves or is answered; with no way set up, what to do
+    /// meanwhile.
+    pub how_you_will_hear: super::delivery::HearingNode,
 }
 
 #[derive(InputObject)]
@@ -788,6 +791,7 @@ impl ItemMutation {
                 .collect(),
             notice: raised.notice,
             duplicate: !raised.created,
+            how_you_will_hear: raised.hearing.into(),
         })
     }
 

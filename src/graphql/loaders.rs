@@ -36,6 +36,8 @@ pub struct Loaders {
     pub patterns: DataLoader<PatternLoader>,
     pub patterns_of_item: DataLoader<PatternsOfItemLoader>,
     pub pattern_counts: DataLoader<PatternCountsLoader>,
+    pub chat_linked: DataLoader<ChatLinkedLoader>,
+    pub mailing_addresses: DataLoader<MailingAddressLoader>,
 }
 
 /// Starts a batch once the request has had its turns to ask for every key of this round.
@@ -85,6 +87,8 @@ impl Loaders {
             patterns: loader(PatternLoader(source())),
             patterns_of_item: loader(PatternsOfItemLoader(source())),
             pattern_counts: loader(PatternCountsLoader(source())),
+            chat_linked: loader(ChatLinkedLoader(source())),
+            mailing_addresses: loader(MailingAddressLoader(source())),
         }
     }
 }
@@ -112,6 +116,11 @@ pub struct PatternLoader(Source);
 pub struct PatternsOfItemLoader(Source);
 /// A pattern's counts. Only reached from a pattern the caller could already load.
 pub struct PatternCountsLoader(Source);
+/// Whether a member has a linked chat account (only asked for members whose delivery
+/// settings the caller may see).
+pub struct ChatLinkedLoader(Source);
+/// A group's confirmed mailing address, for those who may see it.
+pub struct MailingAddressLoader(Source);
 
 impl Loader<GroupId> for GroupLoader {
     type Value = Group;
@@ -272,5 +281,31 @@ impl Loader<PatternId> for PatternCountsLoader {
         let patterns = services::patterns::get_many(&self.0.db, &self.0.actor, keys).await?;
         let patterns: Vec<Pattern> = patterns.into_values().collect();
         services::patterns::counts(&self.0.db, &patterns).await
+    }
+}
+
+impl Loader<MemberId> for ChatLinkedLoader {
+    type Value = bool;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[MemberId]) -> Result<HashMap<MemberId, bool>, AppError> {
+        let linked =
+            services::chat::linked_accounts(&self.0.db, services::chat::DISCORD, keys).await?;
+        Ok(keys.iter().map(|k| (*k, linked.contains(k))).collect())
+    }
+}
+
+impl Loader<GroupId> for MailingAddressLoader {
+    type Value = String;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[GroupId]) -> Result<HashMap<GroupId, String>, AppError> {
+        Ok(
+            services::email::group_addresses(&self.0.db, &self.0.actor, keys)
+                .await?
+                .into_iter()
+                .map(|(group, address)| (group, address.as_str().to_owned()))
+                .collect(),
+        )
     }
 }

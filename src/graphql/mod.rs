@@ -2,6 +2,7 @@
 //! Resolvers are thin: they decode ids and input, call one service function, and wrap the
 //! result. Permission checks and rules live in `services/` and `domain/`.
 
+mod delivery;
 mod depth;
 mod errors;
 pub mod ids;
@@ -38,6 +39,7 @@ pub struct MutationRoot(
     meetings::MeetingMutation,
     newsletters::NewsletterMutation,
     patterns::PatternMutation,
+    delivery::DeliveryMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -114,7 +114,8 @@ impl NewsletterNode {
             .collect())
     }
 
-    /// How its delivery to each group's chat channel is going (for the issuing officers).
+    /// How its delivery to each group's chat channel and mailing address is going (for the
+    /// issuing officers).
     async fn deliveries(&self, ctx: &Context<'_>) -> Result<Vec<NewsletterDelivery>> {
         let deliveries = newsletters::deliveries(reader(ctx), actor(ctx), self.0.id).await?;
         let ids: Vec<GroupId> = deliveries.iter().map(|d| d.group_id).collect();
@@ -123,6 +124,7 @@ impl NewsletterNode {
             .into_iter()
             .map(|d| NewsletterDelivery {
                 group: groups.get(&d.group_id).cloned().map(GroupNode),
+                channel: d.medium.into(),
                 status: d.status,
                 attempts: d.attempts,
                 last_error: d.last_error,
@@ -140,10 +142,12 @@ pub struct NewsletterUrls {
     pub markdown: String,
 }
 
-/// One destination of a newsletter: a group's chat channel.
+/// One destination of a newsletter: a group's chat channel or mailing address.
 #[derive(SimpleObject)]
 pub struct NewsletterDelivery {
     pub group: Option<GroupNode>,
+    /// CHAT (the group's channel) or EMAIL (its mailing address).
+    pub channel: super::delivery::DeliveryChannel,
     /// PENDING, DELIVERED or FAILED.
     pub status: String,
     pub attempts: i32,
@@ -456,7 +460,8 @@ impl NewsletterMutation {
     }
 
     /// Publishes a draft: it is frozen, reaches every group below the issuer, and is posted
-    /// once to each of their linked chat channels. Publishing again does nothing.
+    /// once to each of their linked chat channels and e-mailed once to each of their
+    /// confirmed mailing addresses. Publishing again does nothing.
     async fn publish_newsletter(
         &self,
         ctx: &Context<'_>,

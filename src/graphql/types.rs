@@ -189,6 +189,26 @@ impl GroupNode {
         ))
     }
 
+    /// Where this group's newsletters are e-mailed, once confirmed (seen by its secretary and
+    /// chair and its area's administrators; `null` for everyone else).
+    async fn mailing_address(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(loaders(ctx).mailing_addresses.load_one(self.0.id).await?)
+    }
+
+    /// Deliveries concerning this group that Pyramid gave up on, newest first: its
+    /// newsletters' posts and e-mails, and the news about items raised in it that could not
+    /// reach their submitter. For its secretary and chair and its area's administrators;
+    /// empty for anyone else.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
+    async fn failed_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<IdConnection<super::delivery::FailedDeliveryNode>> {
+        super::delivery::failed_deliveries(ctx, self.0.id, first, after).await
+    }
+
     /// Everyone who has represented this group on the tier above, with `includeEnded`.
     #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn nominations(
@@ -233,6 +253,24 @@ impl MemberNode {
     /// else.
     async fn email(&self) -> Option<&str> {
         self.0.email.as_ref().map(|e| e.as_str())
+    }
+
+    /// Whether the e-mail address is confirmed (Pyramid writes only to confirmed addresses).
+    /// Seen by whoever sees the address.
+    async fn email_confirmed(&self) -> Option<bool> {
+        self.0.delivery.map(|d| d.email_confirmed)
+    }
+
+    /// How the member chose to hear about their items; `null` while they have not chosen
+    /// (the default applies) or when you may not see it.
+    async fn delivery_preference(&self) -> Option<super::delivery::DeliveryPreference> {
+        self.0.delivery.and_then(|d| d.chosen).map(Into::into)
+    }
+
+    /// How the member will hear about their items, given what they have set up. Seen by
+    /// whoever sees their e-mail address.
+    async fn hearing(&self, ctx: &Context<'_>) -> Result<Option<super::delivery::HearingNode>> {
+        super::delivery::hearing_of(ctx, &self.0).await
     }
 
     /// The organisation roles the member holds now, each in one area (a Patients' Council

@@ -1,6 +1,8 @@
 //! HTTP routes: `/graphql` (GraphiQL or subscriptions on GET, queries on POST), `/healthz`,
-//! `/metrics` and the newsletter pages. Turns the bearer token into an `Actor`.
+//! `/metrics`, the newsletter pages and the pages e-mails link to (`/email/...`). Turns the
+//! bearer token into an `Actor`.
 
+mod email;
 mod graphql;
 mod pages;
 mod subscriptions;
@@ -30,6 +32,11 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/healthz", get(healthz))
         .at("/metrics", get(metrics_text))
         .at("/newsletters/:id", get(pages::newsletter_page))
+        .at("/email/confirm/:token", get(email::confirm))
+        .at(
+            "/email/unsubscribe/:token",
+            get(email::unsubscribe_page).post(email::unsubscribe),
+        )
         .data(state)
         .before(move |request| {
             metrics.record_http_request();

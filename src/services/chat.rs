@@ -2,7 +2,7 @@
 //! through GraphQL; officers link a group's channel; the bot finds who is speaking and which
 //! group a channel belongs to. The same functions serve GraphQL and the bot.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
@@ -280,6 +280,25 @@ pub async fn account_of(
         .one(conn)
         .await?
         .map(|i| i.external_id))
+}
+
+/// Which of `members` have a linked chat account.
+pub async fn linked_accounts(
+    conn: &impl ConnectionTrait,
+    platform: &str,
+    members: &[MemberId],
+) -> AppResult<HashSet<MemberId>> {
+    if members.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(chat_identity::Entity::find()
+        .filter(chat_identity::Column::Platform.eq(platform))
+        .filter(chat_identity::Column::MemberId.is_in(members.iter().map(|m| m.0)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|i| MemberId(i.member_id))
+        .collect())
 }
 
 /// Where a report made in chat is raised: the group the channel is linked to, or else the

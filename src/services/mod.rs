@@ -5,7 +5,9 @@
 
 pub mod audit;
 pub mod chat;
+pub mod delivery;
 pub mod demo;
+pub mod email;
 pub mod groups;
 pub mod items;
 pub mod meetings;

@@ -1,11 +1,21 @@
-//! The outbox: deliveries to the outside world (a member's direct message, a newsletter posted
-//! to a chat channel, a safety alert) written in the same transaction as the change that
+//! The outbox: deliveries to the outside world (a member's direct message or e-mail, a
+//! newsletter posted to a chat channel or e-mailed to a group's mailing address, a safety
+//! alert, an address's confirmation) written in the same transaction as the change that
 //! causes them, and delivered later by the worker in `workers.rs`.
 //!
 //! What a delivery says is a typed [`Message`]: producers construct one, couriers match on
 //! it, and it is stored as tagged JSON. A delivery's dedupe key is derived from its message and
 //! destination here and nowhere else, and is unique, so the same delivery is never queued
 //! twice, whatever retries or double clicks happen.
+//!
+//! Each destination is carried by one medium (`Destination::medium`: chat or e-mail), kept in
+//! its own column so that a worker claims only deliveries its couriers can carry: without the
+//! Discord bot, chat deliveries wait while e-mail goes. A member's news is split by medium
+//! when it is queued, not when it is delivered (`services/delivery.rs` resolves their
+//! preference into one delivery per medium: `Member` for chat, `MemberEmail` for e-mail), so
+//! each has its own dedupe key, attempts, retries and failure, and a chat outage never holds
+//! up or repeats an e-mail. The courier still reads the address when it delivers, so an
+//! address changed or withdrawn in the meantime is respected.
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
@@ -13,10 +23,12 @@ use serde::{Deserialize, Serialize};
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::delivery::Medium;
 use crate::domain::item::{EventKind, Outcome, Status};
 use crate::domain::pattern::PatternEventKind;
 use crate::domain::{
-    GroupId, ItemEventId, ItemId, MemberId, NewsletterId, PatternId, RedactedText, WatchId,
+    EmailConfirmationId, GroupId, ItemEventId, ItemId, MemberId, NewsletterId, PatternId,
+    RedactedText, WatchId,
 };
 use crate::entities::outbox as db;
 use crate::error::AppResult;
@@ -29,12 +41,18 @@ pub const FAILED: &str = "FAILED";
 /// Where a delivery goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
-    /// A member, by whatever channel reaches them (a chat direct message).
+    /// A member, by a chat direct message.
     Member(MemberId),
     /// The commissioners' quality team.
     QualityTeam,
     /// A group's linked chat channel.
     GroupChannel(GroupId),
+    /// A member's confirmed e-mail address.
+    MemberEmail(MemberId),
+    /// A group's confirmed mailing address.
+    GroupEmail(GroupId),
+    /// An address waiting to be confirmed (the confirmation e-mail itself).
+    Confirmation(EmailConfirmationId),
 }
 
 impl Destination {
@@ -43,6 +61,9 @@ impl Destination {
             Destination::Member(id) => format!("member:{id}"),
             Destination::QualityTeam => "quality-team".to_owned(),
             Destination::GroupChannel(id) => format!("group-channel:{id}"),
+            Destination::MemberEmail(id) => format!("member-email:{id}"),
+            Destination::GroupEmail(id) => format!("group-email:{id}"),
+            Destination::Confirmation(id) => format!("email-confirmation:{id}"),
         }
     }
 
@@ -55,6 +76,29 @@ impl Destination {
         match kind {
             "member" => Some(Destination::Member(MemberId(id))),
             "group-channel" => Some(Destination::GroupChannel(GroupId(id))),
+            "member-email" => Some(Destination::MemberEmail(MemberId(id))),
+            "group-email" => Some(Destination::GroupEmail(GroupId(id))),
+            "email-confirmation" => Some(Destination::Confirmation(EmailConfirmationId(id))),
+            _ => None,
+        }
+    }
+
+    /// What carries deliveries to this destination.
+    pub fn medium(&self) -> Medium {
+        match self {
+            Destination::Member(_) | Destination::QualityTeam | Destination::GroupChannel(_) => {
+                Medium::Chat
+            }
+            Destination::MemberEmail(_)
+            | Destination::GroupEmail(_)
+            | Destination::Confirmation(_) => Medium::Email,
+        }
+    }
+
+    /// The member a delivery to this destination is for.
+    pub fn member(&self) -> Option<MemberId> {
+        match self {
+            Destination::Member(id) | Destination::MemberEmail(id) => Some(*id),
             _ => None,
         }
     }
@@ -91,6 +135,10 @@ pub enum Message {
         /// The answer, for a response.
         answer: Option<RedactedText>,
         outcome: Option<Outcome>,
+        /// The PPG it was raised in, whose officers see the update if it cannot be delivered
+        /// (absent from updates queued before December 2026).
+        #[serde(default)]
+        origin_group_id: Option<GroupId>,
     },
     /// A safety concern was raised, for the quality team.
     SafetyAlert {
@@ -128,6 +176,13 @@ pub enum Message {
         /// One line per pattern change.
         patterns: Vec<String>,
     },
+    /// An e-mail asking whoever reads the address to confirm it is the right one, with a
+    /// one-time link (made when it is sent: see `mail/courier.rs`).
+    EmailConfirmation {
+        confirmation_id: EmailConfirmationId,
+        /// For a group's mailing address, the group.
+        group_id: Option<GroupId>,
+    },
 }
 
 impl Message {
@@ -139,6 +194,7 @@ impl Message {
             Message::SafetyAlert { .. } => "SAFETY_ALERT",
             Message::PatternAlert { .. } => "PATTERN_ALERT",
             Message::WatchDigest { .. } => "WATCH_DIGEST",
+            Message::EmailConfirmation { .. } => "EMAIL_CONFIRMATION",
         }
     }
 
@@ -152,7 +208,11 @@ impl Message {
                     destination.as_string()
                 )
             }
-            Message::ItemUpdate { event_id, .. } => format!("item-event:{event_id}"),
+            // A chat message keeps the key it had before e-mail existed.
+            Message::ItemUpdate { event_id, .. } => match destination {
+                Destination::Member(_) => format!("item-event:{event_id}"),
+                other => format!("item-event:{event_id}:{}", other.as_string()),
+            },
             Message::SafetyAlert { item_id, .. } => format!("safety:{item_id}"),
             Message::PatternAlert { event_id, .. } => {
                 format!("pattern-event:{event_id}:{}", destination.as_string())
@@ -160,8 +220,36 @@ impl Message {
             Message::WatchDigest {
                 watch_id, until, ..
             } => {
-                format!("watch:{watch_id}:{}", until.timestamp())
+                format!(
+                    "watch:{watch_id}:{}:{}",
+                    until.timestamp(),
+                    destination.as_string()
+                )
             }
+            Message::EmailConfirmation {
+                confirmation_id, ..
+            } => format!("email-confirmation:{confirmation_id}"),
+        }
+    }
+
+    /// The group whose officers see this delivery if it is given up: the group a channel or
+    /// mailing address belongs to, or the PPG the item was raised in.
+    fn answerable_group(&self, destination: &Destination) -> Option<GroupId> {
+        match (destination, self) {
+            (Destination::GroupChannel(group) | Destination::GroupEmail(group), _) => Some(*group),
+            (
+                _,
+                Message::ItemUpdate {
+                    origin_group_id, ..
+                },
+            ) => *origin_group_id,
+            (_, Message::SafetyAlert { group_id, .. }) => Some(*group_id),
+            (_, Message::EmailConfirmation { group_id, .. }) => *group_id,
+            (_, Message::Newsletter { .. }) => None,
+            // Pattern alerts and digests go to members; a lost one is seen in their group's
+            // failed deliveries no more than a newsletter is.
+            (_, Message::PatternAlert { group_id, .. }) => Some(*group_id),
+            (_, Message::WatchDigest { .. }) => None,
         }
     }
 
@@ -198,6 +286,27 @@ pub async fn enqueue(
     destination: Destination,
     message: Message,
 ) -> AppResult<bool> {
+    insert(conn, destination, message, None).await
+}
+
+/// Records a delivery that cannot be made (the member has no way set up to be reached) as
+/// given up at once, with the reason, so that it is seen rather than silently dropped. Like
+/// `enqueue`, it is recorded once.
+pub async fn record_undeliverable(
+    conn: &impl ConnectionTrait,
+    destination: Destination,
+    message: Message,
+    reason: &str,
+) -> AppResult<bool> {
+    insert(conn, destination, message, Some(reason)).await
+}
+
+async fn insert(
+    conn: &impl ConnectionTrait,
+    destination: Destination,
+    message: Message,
+    given_up: Option<&str>,
+) -> AppResult<bool> {
     let now = super::now();
     let payload = serde_json::to_string(&message)
         .map_err(|e| crate::error::AppError::internal(e, "writing an outbox message"))?;
@@ -205,13 +314,16 @@ pub async fn enqueue(
         kind: Set(message.kind().to_owned()),
         dedupe_key: Set(message.dedupe_key(&destination)),
         destination: Set(destination.as_string()),
+        channel: Set(destination.medium().as_str().to_owned()),
+        group_id: Set(message.answerable_group(&destination).map(|g| g.0)),
         payload: Set(payload),
-        status: Set(PENDING.to_owned()),
+        status: Set(if given_up.is_some() { FAILED } else { PENDING }.to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(now),
-        last_error: Set(None),
+        last_error: Set(given_up.map(str::to_owned)),
         created_at: Set(now),
         delivered_at: Set(None),
+        given_up_at: Set(given_up.map(|_| now)),
         ..Default::default()
     };
     let inserted = db::Entity::insert(row)
@@ -240,6 +352,7 @@ mod tests {
             group_id: GroupId(2),
             answer: Some(RedactedText::scrub("Two more clinicians.")),
             outcome: Some(Outcome::ChangeMade),
+            origin_group_id: None,
         }
     }
 
@@ -297,6 +410,59 @@ mod tests {
         assert_eq!(
             update().dedupe_key(&Destination::Member(MemberId(1))),
             "item-event:9"
+        );
+        assert_eq!(
+            update().dedupe_key(&Destination::MemberEmail(MemberId(1))),
+            "item-event:9:member-email:1"
+        );
+        assert_eq!(
+            newsletter.dedupe_key(&Destination::GroupEmail(GroupId(3))),
+            "newsletter:7:group-email:3"
+        );
+    }
+
+    #[test]
+    fn destinations_round_trip_and_say_what_carries_them() {
+        for destination in [
+            Destination::Member(MemberId(1)),
+            Destination::QualityTeam,
+            Destination::GroupChannel(GroupId(2)),
+            Destination::MemberEmail(MemberId(3)),
+            Destination::GroupEmail(GroupId(4)),
+            Destination::Confirmation(EmailConfirmationId(5)),
+        ] {
+            assert_eq!(
+                Destination::parse(&destination.as_string()),
+                Some(destination.clone())
+            );
+        }
+        assert_eq!(Destination::Member(MemberId(1)).medium(), Medium::Chat);
+        assert_eq!(Destination::GroupEmail(GroupId(1)).medium(), Medium::Email);
+    }
+
+    #[test]
+    fn a_delivery_that_fails_is_seen_by_the_group_it_concerns() {
+        let mut update = update();
+        if let Message::ItemUpdate {
+            origin_group_id, ..
+        } = &mut update
+        {
+            *origin_group_id = Some(GroupId(8));
+        }
+        assert_eq!(
+            update.answerable_group(&Destination::MemberEmail(MemberId(1))),
+            Some(GroupId(8))
+        );
+        let newsletter = Message::Newsletter {
+            newsletter_id: NewsletterId(7),
+            title: RedactedText::scrub("t"),
+            issuer: "i".into(),
+            summary: "s".into(),
+            path: "/newsletters/7".into(),
+        };
+        assert_eq!(
+            newsletter.answerable_group(&Destination::GroupEmail(GroupId(3))),
+            Some(GroupId(3))
         );
     }
 }

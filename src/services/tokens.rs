@@ -49,7 +49,8 @@ fn from_model(model: db::Model) -> ApiToken {
     }
 }
 
-fn hash(secret: &str) -> String {
+/// The SHA-256 of a secret, as stored (API tokens; e-mail links use it too).
+pub(crate) fn hash(secret: &str) -> String {
     Sha256::digest(secret.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -57,12 +58,14 @@ fn hash(secret: &str) -> String {
 }
 
 fn generate_secret() -> String {
+    format!("{PREFIX}{}", random_secret())
+}
+
+/// 256 random bits, URL-safe (43 characters): nothing to guess, so a fast hash stores it.
+pub(crate) fn random_secret() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    format!(
-        "{PREFIX}{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    )
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// Whether the caller may manage `owner`'s tokens (their own, or as an administrator of an

@@ -17,7 +17,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::audit::{self, Subject};
-use super::outbox::{self, Destination, Message};
+use super::outbox::Message;
 use super::{items, members, patterns, providers, themes};
 use crate::domain::authz::{self, Actor, Visibility};
 use crate::domain::item::{Item, Severity};
@@ -260,9 +260,9 @@ async fn send_one(db: &DatabaseConnection, watch: &Watch, until: DateTime<Utc>) 
         return Ok(false);
     }
     let about = describe(&txn, watch).await?;
-    outbox::enqueue(
+    super::delivery::tell_member(
         &txn,
-        Destination::Member(watch.member_id),
+        watch.member_id,
         Message::WatchDigest {
             watch_id: watch.id,
             until,

@@ -29,6 +29,8 @@ fn a_bad_setting_stops_startup_with_one_line_naming_it() {
         ("PYRAMID_LISTEN", "localhost"),
         ("DATABASE_URL", "mysql://root@localhost/x"),
         ("RUST_LOG", "info,[["),
+        ("PYRAMID_SMTP_URL", "smtpx://mailer:hunter2@smtp.example"),
+        ("PYRAMID_MAIL_FROM", "not a sender"),
     ] {
         let output = pyramid(&["serve"], &[(variable, value)]);
         assert_eq!(output.status.code(), Some(2), "{variable}");
@@ -39,6 +41,10 @@ fn a_bad_setting_stops_startup_with_one_line_naming_it() {
             "{variable}: {message}"
         );
         assert!(message.contains(variable), "{variable}: {message}");
+        assert!(
+            !message.contains("hunter2"),
+            "a password is never repeated: {message}"
+        );
     }
 }
 

@@ -23,7 +23,7 @@ use crate::items::{RAISE, soft_intelligence};
 use crate::newsletters::RecordingCourier;
 
 /// A free port on 127.0.0.1 (bound and released; the server binds it next).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -40,6 +40,11 @@ async fn serve(database: &TestDatabase, port: u16) -> Child {
         .env("PYRAMID_REQUESTS_PER_MINUTE", "1000000")
         .env("PYRAMID_WRITES_PER_MINUTE", "1000000")
         .env("PYRAMID_SHUTDOWN_GRACE_SECS", "5")
+        // Its e-mail worker writes nothing here, but never into the checkout if it did.
+        .env(
+            "PYRAMID_MAIL_DIR",
+            std::env::temp_dir().join("pyramid-fault-mail"),
+        )
         .env(
             "RUST_LOG",
             std::env::var("FAULT_LOG").unwrap_or_else(|_| "error".into()),

@@ -82,3 +82,38 @@ async fn migrations_roll_back_and_forward_again() {
             .is_ok()
     );
 }
+
+#[tokio::test]
+async fn deliveries_queued_before_e_mail_keep_their_group_and_are_chat() {
+    use pyramid::entities::outbox;
+    use sea_orm::EntityTrait;
+
+    let app = TestApp::spawn().await;
+    let p = crate::helpers::Pyramid::build(&app).await;
+    let raised = crate::items::raise(
+        &app,
+        p.ppg_member.token(),
+        crate::items::soft_intelligence(p.ppgs[0][0].0, "Call-backs", "Waited six hours."),
+    )
+    .await;
+    app.graphql(
+        p.ppg_chair.token(),
+        "mutation($id: ID!) { escalateItem(input: { itemId: $id }) { item { status } } }",
+        json!({ "id": raised["item"]["id"] }),
+    )
+    .await
+    .ok();
+    // As an older build left it: the e-mail migration undone, then applied again.
+    Migrator::down(&app.db, Some(1)).await.unwrap();
+    Migrator::up(&app.db, None).await.unwrap();
+    let rows = outbox::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0].channel, "CHAT");
+    assert_eq!(
+        rows[0].group_id,
+        Some(p.ppgs[0][0].0),
+        "the PPG it was raised in"
+    );
+    assert_eq!(rows[0].status, "FAILED");
+    assert!(rows[0].given_up_at.is_some());
+}

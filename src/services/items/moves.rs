@@ -19,7 +19,7 @@ use crate::domain::{GroupId, ItemEventId, ItemId, MeetingId, MemberId};
 use crate::entities::item as db;
 use crate::error::{AppError, AppResult};
 use crate::services::groups;
-use crate::services::outbox::{self, Destination, Message};
+use crate::services::outbox::Message;
 
 /// What a person asked to happen to an item.
 #[derive(Debug, Clone)]
@@ -206,15 +206,16 @@ async fn move_one(
     row.updated_at = Set(now);
     let updated = row.update(txn).await?;
 
-    // The person who raised it hears what happened (delivered later, by chat).
+    // The person who raised it hears what happened, by each medium they chose (delivered
+    // later, through the outbox).
     if matches!(
         kind,
         EventKind::Escalated | EventKind::Referred | EventKind::Responded
     ) {
         let responded = kind == EventKind::Responded;
-        outbox::enqueue(
+        crate::services::delivery::tell_member(
             txn,
-            Destination::Member(submitter),
+            submitter,
             Message::ItemUpdate {
                 item_id: ItemId(updated.id),
                 event_id: ItemEventId(event),
@@ -225,6 +226,7 @@ async fn move_one(
                 group_id: GroupId(updated.current_group_id),
                 answer: note.filter(|_| responded),
                 outcome: outcome.filter(|_| responded),
+                origin_group_id: Some(GroupId(updated.origin_group_id)),
             },
         )
         .await?;

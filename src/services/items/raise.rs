@@ -14,6 +14,7 @@ use super::Redactions;
 use super::rows::{from_model, not_found};
 use super::trail::{self, NewEvent};
 use crate::domain::authz::{self, Actor};
+use crate::domain::delivery::Hearing;
 use crate::domain::item::{
     self, Channel, EventKind, IdempotencyKey, InformationSource, Item, ItemKind, Sentiment, Status,
 };
@@ -71,6 +72,9 @@ pub struct Raised {
     pub created: bool,
     /// The patterns of concern the report joined (empty for a repeat delivery).
     pub patterns: Vec<Joined>,
+    /// How the submitter will hear what happens to it (they are told at once when they have
+    /// no way set up).
+    pub hearing: Hearing,
 }
 
 /// The template's text, parsed and redacted: what will be stored.
@@ -201,6 +205,7 @@ pub async fn raise(db: &DatabaseConnection, actor: &Actor, input: RaiseItem) -> 
         )
     })?;
     let form = parse_form(&input)?;
+    let hearing = crate::services::delivery::hearing_of(db, submitter).await?;
     let earlier = |model: db::Model, form: Form| {
         // The same key for another report: the earlier one stands and this one is not saved.
         if model
@@ -219,6 +224,7 @@ pub async fn raise(db: &DatabaseConnection, actor: &Actor, input: RaiseItem) -> 
             notice: form.redactions.notice,
             created: false,
             patterns: Vec::new(),
+            hearing,
         })
     };
     if let Some(key) = &form.key
@@ -249,6 +255,7 @@ pub async fn raise(db: &DatabaseConnection, actor: &Actor, input: RaiseItem) -> 
         notice: form.redactions.notice,
         created: true,
         patterns,
+        hearing,
     })
 }
 

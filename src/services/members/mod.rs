@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::domain::authz::{self, Actor};
-use crate::domain::member::{Email, Member, MemberName, Membership, Role};
+use crate::domain::delivery::DeliveryPreference;
+use crate::domain::member::{DeliverySettings, Email, Member, MemberName, Membership, Role};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::{GroupId, MemberId, MembershipId};
 use crate::entities::{member as member_db, membership as membership_db};
@@ -36,9 +37,21 @@ pub(crate) fn member_from_model(model: member_db::Model) -> AppResult<Member> {
         .map(Email::parse)
         .transpose()
         .map_err(|_| crate::services::corrupt("members", model.id, "email"))?;
+    let chosen = model
+        .delivery_preference
+        .as_deref()
+        .map(|p| {
+            DeliveryPreference::from_db(p)
+                .ok_or_else(|| crate::services::corrupt("members", model.id, "delivery preference"))
+        })
+        .transpose()?;
     Ok(Member {
         id: MemberId(model.id),
         name,
+        delivery: Some(DeliverySettings {
+            chosen,
+            email_confirmed: email.is_some() && model.email_confirmed_at.is_some(),
+        }),
         email,
     })
 }
@@ -76,6 +89,7 @@ pub(super) fn already_in_group() -> AppError {
 pub(super) fn shown_to(actor: &Actor, mut member: Member, in_administered_area: bool) -> Member {
     if !authz::may_see_email(actor, member.id, in_administered_area) {
         member.email = None;
+        member.delivery = None;
     }
     member
 }
@@ -88,6 +102,8 @@ struct MemberRow {
     name: String,
     email: Option<String>,
     created_at: chrono::DateTime<chrono::Utc>,
+    email_confirmed_at: Option<chrono::DateTime<chrono::Utc>>,
+    delivery_preference: Option<String>,
     in_area: bool,
 }
 
@@ -121,6 +137,8 @@ async fn members_with_area_check(
                 name: row.name,
                 email: row.email,
                 created_at: row.created_at,
+                email_confirmed_at: row.email_confirmed_at,
+                delivery_preference: row.delivery_preference,
             })
             .map(|m| shown_to(actor, m, in_area))
         })

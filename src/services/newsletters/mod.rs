@@ -27,10 +27,11 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 
-/// How a delivery of a newsletter to one group's channel is going.
+/// How a delivery of a newsletter to one group's channel or mailing address is going.
 #[derive(Debug, Clone)]
 pub struct Delivery {
     pub group_id: GroupId,
+    pub medium: crate::domain::delivery::Medium,
     pub status: String,
     pub attempts: i32,
     pub last_error: Option<String>,
@@ -219,7 +220,8 @@ pub fn summary(newsletter: &Newsletter) -> String {
     }
 }
 
-/// How each chat delivery of a newsletter is going (for its issuing group's officers).
+/// How each delivery of a newsletter (chat posts and e-mails) is going (for its issuing
+/// group's officers).
 pub async fn deliveries(
     conn: &impl ConnectionTrait,
     actor: &Actor,
@@ -234,12 +236,17 @@ pub async fn deliveries(
         .await?;
     rows.into_iter()
         .map(|row| {
-            let Some(Destination::GroupChannel(group_id)) = Destination::parse(&row.destination)
+            let destination = Destination::parse(&row.destination);
+            let Some(Destination::GroupChannel(group_id) | Destination::GroupEmail(group_id)) =
+                destination
             else {
                 return Err(super::corrupt("outbox", row.id, "newsletter destination"));
             };
             Ok(Delivery {
                 group_id,
+                medium: destination
+                    .as_ref()
+                    .map_or(crate::domain::delivery::Medium::Chat, Destination::medium),
                 status: row.status,
                 attempts: row.attempts,
                 last_error: row.last_error,

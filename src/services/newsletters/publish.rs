@@ -1,5 +1,6 @@
 //! Publishing: a draft is frozen once, every group below records it as received, and one
-//! delivery per linked chat channel is queued, all in one transaction.
+//! delivery per linked chat channel and one per confirmed mailing address is queued, all in
+//! one transaction.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -15,7 +16,7 @@ use crate::domain::newsletter::{self as rules, Newsletter, NewsletterStatus, Pag
 use crate::entities::{newsletter as db, newsletter_receipt as receipt_db};
 use crate::error::{AppError, AppResult};
 use crate::services::outbox::{self, Destination, Message};
-use crate::services::{self, audit, chat, groups};
+use crate::services::{self, audit, chat, email, groups};
 
 /// Publishes a draft. Publishing again (a retry, a double click) changes nothing and queues
 /// nothing. Returns whether this call published it.
@@ -76,12 +77,16 @@ pub async fn publish(
     for group in receivers.iter().filter(|g| channels.contains_key(g)) {
         outbox::enqueue(&txn, Destination::GroupChannel(*group), message.clone()).await?;
     }
+    let mailing = email::groups_with_address(&txn, &receivers).await?;
+    for group in &mailing {
+        outbox::enqueue(&txn, Destination::GroupEmail(*group), message.clone()).await?;
+    }
     audit::record(
         &txn,
         actor,
         "newsletter.published",
         audit::Subject::Newsletter(id.0),
-        json!({ "receivers": receivers.len(), "deliveries": channels.len() }),
+        json!({ "receivers": receivers.len(), "deliveries": channels.len(), "emails": mailing.len() }),
     )
     .await?;
     txn.commit().await?;

@@ -35,7 +35,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use crate::services::audit::{self, Subject};
-use crate::services::outbox::{self, Destination, Message};
+use crate::services::outbox::Message;
 use crate::services::{groups, providers, themes};
 
 /// An area's pattern rule: its own, or the default (2 PPGs within 90 days).
@@ -492,7 +492,8 @@ pub(super) async fn record(
     Ok(event.id)
 }
 
-/// Queues a pattern alert for each officer of the group the pattern belongs to.
+/// Queues a pattern alert for each officer of the group the pattern belongs to, by the
+/// media each of them chose.
 async fn alert(
     txn: &impl ConnectionTrait,
     row: &db::Model,
@@ -519,9 +520,9 @@ async fn alert(
     };
     let window_days = rule_of(txn, GroupId(row.area_id)).await?.window.num_days();
     for officer in officers {
-        outbox::enqueue(
+        crate::services::delivery::tell_member(
             txn,
-            Destination::Member(MemberId(officer)),
+            MemberId(officer),
             Message::PatternAlert {
                 pattern_id: PatternId(row.id),
                 event_id,
