@@ -6,6 +6,7 @@
 mod courier;
 pub mod reply;
 pub mod report;
+pub mod suggest;
 
 use std::sync::Arc;
 
@@ -13,10 +14,10 @@ use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 use serenity::all::{
     Client, ClientBuilder, Command, CommandDataOption, CommandDataOptionValue, CommandInteraction,
-    CommandOptionType, CommandType, Context, CreateAllowedMentions, CreateCommand,
-    CreateCommandOption, CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler,
-    GatewayIntents, GuildId, Http, HttpBuilder, Interaction, ModalInteraction, Permissions, Ready,
-    ResolvedTarget, ShardManager,
+    CommandOptionType, CommandType, Context, CreateAllowedMentions, CreateAutocompleteResponse,
+    CreateCommand, CreateCommandOption, CreateInteractionResponse,
+    CreateInteractionResponseMessage, EventHandler, GatewayIntents, GuildId, Http, HttpBuilder,
+    Interaction, ModalInteraction, Permissions, Ready, ResolvedTarget, ShardManager,
 };
 use tokio::task::JoinHandle;
 
@@ -26,6 +27,7 @@ use crate::configuration::BotConfig;
 use crate::domain::authz::Actor;
 use crate::domain::item::{Channel, InformationSource, ItemKind, Sentiment};
 use crate::domain::page::PageRequest;
+use crate::domain::theme::Polarity;
 use crate::error::AppError;
 use crate::services::{self, chat::DISCORD, items};
 use report::Choices;
@@ -127,6 +129,24 @@ pub fn commands() -> Vec<CreateCommand> {
                     ("Mixed", "MIXED"),
                 ],
             ))
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::String,
+                    "theme",
+                    "What it is about, such as waiting times (start typing, then choose)",
+                )
+                .set_autocomplete(true)
+                .max_length(100),
+            )
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::String,
+                    "provider",
+                    "The provider or service, from the register (type a name or ODS code)",
+                )
+                .set_autocomplete(true)
+                .max_length(200),
+            )
             .add_option(CreateCommandOption::new(
                 CommandOptionType::Boolean,
                 "safety",
@@ -260,6 +280,7 @@ impl EventHandler for Handler {
         let result = match interaction {
             Interaction::Command(command) => self.command(&ctx, &command).await,
             Interaction::Modal(modal) => self.submit_report(&ctx, &modal).await,
+            Interaction::Autocomplete(command) => self.autocomplete(&ctx, &command).await,
             _ => Ok(()),
         };
         if let Err(error) = result {
@@ -313,11 +334,13 @@ impl Handler {
                 safety: None,
                 source: InformationSource::HeardFromAnotherPatient,
                 share_name: false,
+                theme: None,
+                provider: None,
             };
             return command
                 .create_response(
                     &ctx.http,
-                    CreateInteractionResponse::Modal(report::form(choices, text.as_deref())),
+                    CreateInteractionResponse::Modal(report::form(choices, text.as_deref(), None)),
                 )
                 .await;
         }
@@ -330,7 +353,27 @@ impl Handler {
                     Some(CommandDataOptionValue::Boolean(b)) => Some(*b),
                     _ => None,
                 };
+                let chosen = match self.chosen(options).await {
+                    Ok(chosen) => chosen,
+                    Err(error @ AppError::BadUserInput { .. }) => {
+                        return command
+                            .create_response(&ctx.http, private(error.message()))
+                            .await;
+                    }
+                    Err(_) => {
+                        return command
+                            .create_response(&ctx.http, private(reply::try_again_later()))
+                            .await;
+                    }
+                };
+                let (provider, typed_provider) = match chosen.1 {
+                    suggest::ProviderChoice::Registered(id) => (Some(id), None),
+                    suggest::ProviderChoice::Typed(text) => (None, Some(text)),
+                    suggest::ProviderChoice::None => (None, None),
+                };
                 let choices = Choices {
+                    theme: chosen.0,
+                    provider,
                     kind: string_option(options, "kind")
                         .and_then(|k| ItemKind::from_db(&k))
                         .unwrap_or(ItemKind::SoftIntelligence),
@@ -349,7 +392,11 @@ impl Handler {
                 return command
                     .create_response(
                         &ctx.http,
-                        CreateInteractionResponse::Modal(report::form(choices, None)),
+                        CreateInteractionResponse::Modal(report::form(
+                            choices,
+                            None,
+                            typed_provider.as_deref(),
+                        )),
                     )
                     .await;
             }
@@ -364,6 +411,50 @@ impl Handler {
             _ => return Ok(()),
         };
         command.create_response(&ctx.http, private(text)).await
+    }
+
+    /// The theme and provider given as `/report` options.
+    async fn chosen(
+        &self,
+        options: &[CommandDataOption],
+    ) -> Result<(Option<crate::domain::ids::ThemeId>, suggest::ProviderChoice), AppError> {
+        let theme = match string_option(options, "theme") {
+            Some(typed) => suggest::read_theme(&services::themes::all(&self.db).await?, &typed)?,
+            None => None,
+        };
+        let provider = match string_option(options, "provider") {
+            Some(typed) => suggest::read_provider(&self.db, &typed).await?,
+            None => suggest::ProviderChoice::None,
+        };
+        Ok((theme, provider))
+    }
+
+    /// Suggestions as the member types a theme or a provider into `/report`.
+    async fn autocomplete(
+        &self,
+        ctx: &Context,
+        command: &CommandInteraction,
+    ) -> serenity::Result<()> {
+        let Some(focused) = command.data.autocomplete() else {
+            return Ok(());
+        };
+        let found = match focused.name {
+            "theme" => suggest::themes(&self.db, focused.value).await,
+            "provider" => suggest::providers(&self.db, focused.value).await,
+            _ => Ok(Vec::new()),
+        };
+        // With the database away the member can still type the name in full.
+        let choices = found.unwrap_or_else(|error| {
+            tracing::warn!(error = ?error, "could not look up suggestions for /report");
+            Vec::new()
+        });
+        let response = choices.into_iter().fold(
+            CreateAutocompleteResponse::new(),
+            |response, (label, value)| response.add_string_choice(label, value),
+        );
+        command
+            .create_response(&ctx.http, CreateInteractionResponse::Autocomplete(response))
+            .await
     }
 
     async fn status(&self, actor: &Actor, reference: &str) -> String {
@@ -524,7 +615,7 @@ impl Handler {
             kind: choices.kind,
             title: filled.title,
             body: filled.body,
-            provider_id: None,
+            provider_id: choices.provider,
             provider_name: filled.provider,
             experienced_on: filled.experienced_on,
             sentiment: filled.sentiment,
@@ -532,7 +623,14 @@ impl Handler {
             raised_with_pals: false,
             raised_as_complaint: false,
             safety_concern: filled.safety_concern,
-            themes: Vec::new(),
+            themes: choices
+                .theme
+                .map(|theme_id| items::ThemeChoice {
+                    theme_id,
+                    polarity: Polarity::from(filled.sentiment),
+                })
+                .into_iter()
+                .collect(),
             tags: Vec::new(),
             // Discord may deliver the same submission twice: it is one item.
             idempotency_key: Some(format!("discord:{interaction}")),

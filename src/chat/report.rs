@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 use serenity::all::{CreateActionRow, CreateInputText, CreateModal, InputTextStyle};
 
+use crate::domain::ids::{ProviderId, ThemeId};
 use crate::domain::item::{InformationSource, ItemKind, Sentiment};
 use crate::error::AppError;
 
@@ -30,17 +31,23 @@ pub struct Choices {
     pub source: InformationSource,
     /// The member agreed that their name may travel with the report.
     pub share_name: bool,
+    /// The theme chosen from the vocabulary; without one, Pyramid suggests themes from the text.
+    pub theme: Option<ThemeId>,
+    /// The provider chosen from the register; the form then does not ask for one.
+    pub provider: Option<ProviderId>,
 }
 
 impl Choices {
     pub fn to_custom_id(self) -> String {
         format!(
-            "report|{}|{}|{}|{}|{}",
+            "report|{}|{}|{}|{}|{}|{}|{}",
             self.kind.as_str(),
             self.sentiment.map_or("", |s| s.as_str()),
             self.safety.map_or("", |s| if s { "Y" } else { "N" }),
             self.source.as_str(),
-            if self.share_name { "S" } else { "" }
+            if self.share_name { "S" } else { "" },
+            self.theme.map(|t| t.0.to_string()).unwrap_or_default(),
+            self.provider.map(|p| p.0.to_string()).unwrap_or_default(),
         )
     }
 
@@ -60,14 +67,23 @@ impl Choices {
             _ => Some(false),
         };
         let source = InformationSource::from_db(parts.next()?)?;
-        // Forms opened before sharing a name was asked about have no sixth part.
+        // Forms opened before sharing a name, a theme or a provider were asked about have
+        // fewer parts.
         let share_name = parts.next() == Some("S");
+        let id = |part: Option<&str>| match part {
+            None | Some("") => Some(None),
+            Some(n) => n.parse::<i64>().ok().map(Some),
+        };
+        let theme = id(parts.next())?.map(ThemeId);
+        let provider = id(parts.next())?.map(ProviderId);
         Some(Self {
             kind,
             sentiment,
             safety,
             source,
             share_name,
+            theme,
+            provider,
         })
     }
 }
@@ -86,8 +102,9 @@ fn input(
     )
 }
 
-/// The form. `prefill` is the text of a reported message.
-pub fn form(choices: Choices, prefill: Option<&str>) -> CreateModal {
+/// The form. `prefill` is the text of a reported message; `typed_provider` what the member
+/// typed as the provider when it matched no register entry.
+pub fn form(choices: Choices, prefill: Option<&str>, typed_provider: Option<&str>) -> CreateModal {
     let mut body = CreateInputText::new(InputTextStyle::Paragraph, "What happened?", BODY)
         .max_length(BODY_MAX)
         .placeholder("What the patient experienced, in their words if you can. Leave out names and NHS numbers.");
@@ -97,17 +114,23 @@ pub fn form(choices: Choices, prefill: Option<&str>) -> CreateModal {
     let mut rows = vec![
         input(InputTextStyle::Short, "Title", TITLE, 200, true),
         CreateActionRow::InputText(body),
-        CreateActionRow::InputText(
-            CreateInputText::new(
-                InputTextStyle::Short,
-                "Provider or service (if any)",
-                PROVIDER,
-            )
-            .max_length(200)
-            .required(false)
-            .placeholder("e.g. Out-of-hours GP service"),
-        ),
     ];
+    // A provider chosen from the register is not asked for again; one typed that matched
+    // nothing is offered back to be corrected or kept as written.
+    if choices.provider.is_none() {
+        let mut provider = CreateInputText::new(
+            InputTextStyle::Short,
+            "Provider or service (if any)",
+            PROVIDER,
+        )
+        .max_length(200)
+        .required(false)
+        .placeholder("e.g. Out-of-hours GP service");
+        if let Some(typed) = typed_provider {
+            provider = provider.value(typed.chars().take(200).collect::<String>());
+        }
+        rows.push(CreateActionRow::InputText(provider));
+    }
     if choices.sentiment.is_none() {
         rows.push(CreateActionRow::InputText(
             CreateInputText::new(
@@ -229,6 +252,8 @@ mod tests {
             safety: Some(true),
             source: InformationSource::FamilyOrCarer,
             share_name: true,
+            theme: Some(ThemeId(41)),
+            provider: Some(ProviderId(1_234_567)),
         };
         assert_eq!(
             Choices::from_custom_id(&choices.to_custom_id()),
@@ -240,13 +265,27 @@ mod tests {
             ..choices
         };
         assert_eq!(Choices::from_custom_id(&open.to_custom_id()), Some(open));
+        let unchosen = Choices {
+            theme: None,
+            provider: None,
+            ..choices
+        };
+        assert_eq!(
+            Choices::from_custom_id(&unchosen.to_custom_id()),
+            Some(unchosen)
+        );
         // A form opened before sharing a name was asked about does not share it.
         assert_eq!(
             Choices::from_custom_id("report|CONCERN|MIXED|Y|FAMILY_OR_CARER"),
             Some(Choices {
                 share_name: false,
-                ..choices
+                ..unchosen
             })
+        );
+        // A tampered id is not read as some other provider.
+        assert_eq!(
+            Choices::from_custom_id("report|CONCERN|MIXED|Y|FAMILY_OR_CARER|S|x|"),
+            None
         );
         assert!(choices.to_custom_id().len() <= 100, "Discord's limit");
         assert_eq!(Choices::from_custom_id("something|else"), None);
@@ -260,6 +299,8 @@ mod tests {
             safety: None,
             source: InformationSource::Other,
             share_name: false,
+            theme: None,
+            provider: None,
         };
         let answers = |sentiment: &'static str, safety: &'static str| {
             move |id: &str| match id {

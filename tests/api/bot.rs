@@ -1107,3 +1107,158 @@ async fn nothing_the_bot_says_can_ping_everyone() {
     );
     world.stop().await;
 }
+
+/// An autocomplete interaction: the member is typing `value` into the option `name` of
+/// `/report` (Discord marks that option `focused`).
+fn typing(id: &str, name: &str, value: &str, user: u64) -> Value {
+    let mut interaction = slash(
+        id,
+        "report",
+        json!([{ "type": 3, "name": name, "value": value, "focused": true }]),
+        user,
+    );
+    interaction["type"] = json!(4);
+    interaction
+}
+
+fn suggestions(reply: &Recorded) -> Vec<(String, String)> {
+    assert_eq!(reply.body["type"], 8, "an autocomplete result: {reply}");
+    reply.body["data"]["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn report_offers_themes_and_register_providers_as_the_member_types_and_files_the_choice() {
+    use pyramid::domain::authz::Actor;
+    use pyramid::domain::provider::ProviderKind;
+    use pyramid::services::providers;
+
+    let world = World::start().await;
+    world.link(&world.p.ppg_member, MEMBER).await;
+    let ooh = providers::create(
+        &world.app.db,
+        &Actor::System,
+        providers::NewProvider {
+            name: "Vale Out-of-Hours Service".into(),
+            kind: ProviderKind::OutOfHours,
+            ods_code: Some("NVX01".into()),
+            parent_id: None,
+        },
+    )
+    .await
+    .unwrap();
+
+    // Before anything is typed, the headings; then what contains the text.
+    let headings = suggestions(&world.send(typing("ac-1", "theme", "", MEMBER)).await);
+    assert!(headings.len() >= 10 && headings.len() <= 25, "{headings:?}");
+    assert!(headings.iter().all(|(name, _)| !name.contains('›')));
+    let typed = suggestions(&world.send(typing("ac-2", "theme", "out-of", MEMBER)).await);
+    let (name, theme) = typed
+        .iter()
+        .find(|(name, _)| name == "Urgent and out-of-hours care › Out-of-hours GP")
+        .unwrap_or_else(|| panic!("{typed:?}"))
+        .clone();
+    assert!(name.len() <= 100);
+    let offered = suggestions(&world.send(typing("ac-3", "provider", "nvx", MEMBER)).await);
+    assert_eq!(
+        offered,
+        [(
+            "Vale Out-of-Hours Service (NVX01)".to_owned(),
+            ooh.id.0.to_string()
+        )]
+    );
+
+    // Chosen from the lists, the form does not ask for the provider again.
+    let opened = world
+        .send(slash(
+            "report-ac",
+            "report",
+            json!([
+                { "type": 3, "name": "sentiment", "value": "NEGATIVE" },
+                { "type": 3, "name": "theme", "value": theme },
+                { "type": 3, "name": "provider", "value": ooh.id.0.to_string() },
+            ]),
+            MEMBER,
+        ))
+        .await;
+    assert_eq!(opened.body["type"], 9, "a form: {opened}");
+    let fields: Vec<String> = form_fields(&opened).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(fields, ["title", "body", "when"]);
+    let reply = world
+        .send(form_submit(
+            "form-ac",
+            opened.body["data"]["custom_id"].as_str().unwrap(),
+            &[
+                ("title", "Nobody rang back"),
+                ("body", "Waited six hours for the doctor to ring back."),
+                ("when", ""),
+            ],
+            MEMBER,
+            FakeDiscord::DEFAULT_CHANNEL_ID,
+        ))
+        .await;
+    let text = content(&reply);
+    assert!(text.starts_with("Thank you."), "{text}");
+    let reference = text
+        .split_whitespace()
+        .find(|w| w.starts_with("SI-"))
+        .unwrap()
+        .to_owned();
+    let item = world
+        .app
+        .graphql(
+            world.p.ppg_member.token(),
+            "query($r: String!) { item(reference: $r) { provider { name } providerName themes { theme { name } polarity suggested } } }",
+            json!({ "r": reference }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        item["item"]["provider"]["name"], "Vale Out-of-Hours Service",
+        "{item}"
+    );
+    assert_eq!(
+        item["item"]["themes"],
+        json!([{ "theme": { "name": "Out-of-hours GP" }, "polarity": "NEGATIVE", "suggested": false }]),
+        "the member's choice, not a suggestion"
+    );
+
+    // A theme typed that is none of the vocabulary is explained, and nothing opens.
+    let unknown = world
+        .send(slash(
+            "report-unknown-theme",
+            "report",
+            json!([{ "type": 3, "name": "theme", "value": "bedside manner" }]),
+            MEMBER,
+        ))
+        .await;
+    assert!(
+        content(&unknown).contains("'bedside manner' is not one of Pyramid's themes"),
+        "{unknown}"
+    );
+    // A provider typed that matches nothing in the register is offered back to keep.
+    let loose = world
+        .send(slash(
+            "report-loose-provider",
+            "report",
+            json!([{ "type": 3, "name": "provider", "value": "A pharmacy in town" }]),
+            MEMBER,
+        ))
+        .await;
+    assert!(
+        form_fields(&loose)
+            .contains(&("provider".to_owned(), Some("A pharmacy in town".to_owned()))),
+        "{loose}"
+    );
+    assert_eq!(world.items().await, 1);
+    world.stop().await;
+}
