@@ -24,6 +24,8 @@ pub const SECRETARY_EMAIL: &str = "district-secretary@bench.example.org";
 const TOKEN_LABEL: &str = "bench";
 /// How many references of items that reached the council the item query cycles through.
 const REFERENCE_SAMPLE: usize = 2_000;
+/// How many PPGs of the queried district raise reports in the raise benchmark.
+const REPORTING_PPGS: usize = 20;
 
 /// What the queries need from a loaded database, and what it holds.
 pub struct Fixture {
@@ -32,6 +34,10 @@ pub struct Fixture {
     pub commissioner: i64,
     pub secretary: i64,
     pub references: Vec<String>,
+    /// (member, PPG) pairs of the queried district, who raise reports in the raise benchmark.
+    pub reporters: Vec<(i64, i64)>,
+    /// The register entry the raise benchmark reports on (as many items name it as any other).
+    pub provider: i64,
     pub councils: u64,
     pub districts: u64,
     pub ppgs: u64,
@@ -88,6 +94,21 @@ impl Fixture {
             .collect::<Result<Vec<_>, _>>()?;
         references.sort();
         references.shuffle(&mut SmallRng::seed_from_u64(7));
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!(
+                    "SELECT m.member_id AS member, m.group_id AS ppg FROM memberships m \
+                     JOIN groups g ON g.id = m.group_id \
+                     WHERE g.parent_id = {district} AND m.role = 'MEMBER' \
+                     ORDER BY g.id LIMIT {REPORTING_PPGS}"
+                ),
+            ))
+            .await?;
+        let reporters = rows
+            .iter()
+            .map(|row| Ok((row.try_get("", "member")?, row.try_get("", "ppg")?)))
+            .collect::<Result<Vec<(i64, i64)>, sea_orm::DbErr>>()?;
         let kind_count = |kind: GroupKind| {
             format!(
                 "SELECT COUNT(*) AS n FROM groups WHERE kind = '{}'",
@@ -100,6 +121,8 @@ impl Fixture {
             commissioner,
             secretary,
             references,
+            reporters,
+            provider: count(db, "SELECT MIN(id) AS n FROM providers").await? as i64,
             councils: count(db, &kind_count(GroupKind::Council)).await?,
             districts: count(db, &kind_count(GroupKind::District)).await?,
             ppgs: count(db, &kind_count(GroupKind::Ppg)).await?,

@@ -102,6 +102,7 @@ fn main() -> ExitCode {
     // The load comes from one address, far above what one client is allowed: lift the
     // request rate (its check still runs on every request, so its cost is measured).
     settings.limits.requests_per_minute = u32::MAX;
+    settings.limits.writes_per_minute = u32::MAX;
     match runtime.block_on(run(&settings, cli.bench)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -109,6 +110,36 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Distinct reports (identical ones would be answered as duplicates) from the reporting PPGs
+/// in turn, negative, all about `provider` (so each counts towards its patterns) or none.
+fn raise_requests(
+    fixture: &Fixture,
+    provider: Option<i64>,
+    tokens: &[String],
+    addr: SocketAddr,
+) -> anyhow::Result<Vec<client::GraphqlPost>> {
+    const REPORTS: usize = 20_000;
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    (0..REPORTS)
+        .map(|n| {
+            let k = n % fixture.reporters.len().max(1);
+            let (_, ppg) = fixture.reporters.get(k).copied().unwrap_or_default();
+            let body = QueryName::Raise.body_with(serde_json::json!({ "input": {
+                "groupId": ids::to_global(pyramid::domain::GroupId(ppg)).0,
+                "kind": "SOFT_INTELLIGENCE",
+                "title": format!("Waited for a call-back, report {n} of run {run}{}", if provider.is_some() { "" } else { " (no provider)" }),
+                "body": format!("Waited hours for a call-back that never came (bench report {n}, run {run})."),
+                "providerId": provider.map(|p| ids::to_global(pyramid::domain::ProviderId(p)).0),
+                "sentiment": "NEGATIVE",
+                "informationSource": "OWN_EXPERIENCE",
+            }}));
+            client::GraphqlPost::new(addr, tokens.get(k).map(String::as_str), body)
+        })
+        .collect()
 }
 
 fn parse_log_filter(raw: &str) -> Result<String, String> {
@@ -143,6 +174,21 @@ async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
         eprintln!(
             "The database already holds {} items: using them (--scale applies only to an empty database).",
             thousands(existing)
+        );
+    }
+    // Loaded rows bypass detection: work the patterns out once, as `pyramid patterns rebuild`
+    // does, so that raised reports join patterns as they would in a live database.
+    if fixture::count(&db, "SELECT COUNT(*) AS n FROM patterns").await? == 0 {
+        let began = Instant::now();
+        let summary =
+            pyramid::services::patterns::rebuild(&db, &pyramid::domain::authz::Actor::System)
+                .await
+                .map_err(|e| anyhow::anyhow!("{} ({})", e.message(), e.code()))?;
+        eprintln!(
+            "Patterns rebuilt for {} providers in {:.1} s: {} patterns of concern.",
+            summary.providers,
+            began.elapsed().as_secs_f64(),
+            summary.patterns
         );
     }
     let fixture = Fixture::find(&db).await?;
@@ -203,6 +249,14 @@ async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
                 .map(|r| post(Some(&commissioner), query.body("ref", r)))
                 .collect::<anyhow::Result<_>>()?,
             QueryName::Floor => vec![post(None, query.bare_body())?],
+            QueryName::Raise | QueryName::RaiseNoProvider => {
+                let mut tokens = Vec::new();
+                for (member, _) in &fixture.reporters {
+                    tokens.push(fixture::issue_token(&db, *member).await?);
+                }
+                let provider = (query == QueryName::Raise).then_some(fixture.provider);
+                raise_requests(&fixture, provider, &tokens, addr)?
+            }
         };
         if requests.is_empty() {
             bail!("no item has reached {COUNCIL_NAME}: nothing to look up by reference");

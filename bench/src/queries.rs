@@ -9,6 +9,12 @@ pub enum QueryName {
     District,
     /// One item by reference with its events and their groups.
     Item,
+    /// Not a query: PPG members raise reports about one provider of the register, each
+    /// through `raiseItem`, whose transaction also runs pattern detection.
+    Raise,
+    /// The same reports with no provider, so no detection runs: the difference from `raise`
+    /// is what detection costs.
+    RaiseNoProvider,
     /// Not a key query: `{ __typename }` with no token, so no SQL at all. The floor that HTTP,
     /// GraphQL and this load generator cost on this machine.
     Floor,
@@ -23,6 +29,8 @@ impl QueryName {
             QueryName::Dashboard => "council dashboard",
             QueryName::District => "district review queue",
             QueryName::Item => "one item by reference",
+            QueryName::Raise => "raise a report (with pattern detection)",
+            QueryName::RaiseNoProvider => "raise a report with no provider (no detection)",
             QueryName::Floor => "floor: { __typename }, no token",
         }
     }
@@ -33,6 +41,8 @@ impl QueryName {
             QueryName::Dashboard => ">= 2,100 req/s, p99 <= 40 ms",
             QueryName::District => ">= 3,400 req/s",
             QueryName::Item => ">= 8,000 req/s",
+            QueryName::Raise => "detection costs the same at every scale",
+            QueryName::RaiseNoProvider => "(the baseline for detection)",
             QueryName::Floor => "(no target: no database work)",
         }
     }
@@ -42,6 +52,7 @@ impl QueryName {
             QueryName::Dashboard => DASHBOARD,
             QueryName::District => DISTRICT,
             QueryName::Item => ITEM,
+            QueryName::Raise | QueryName::RaiseNoProvider => RAISE,
             QueryName::Floor => FLOOR,
         }
     }
@@ -51,6 +62,7 @@ impl QueryName {
         match self {
             QueryName::Dashboard | QueryName::District => b"\"edges\":[{\"node\"",
             QueryName::Item => b"\"item\":{\"reference\"",
+            QueryName::Raise | QueryName::RaiseNoProvider => b"\"duplicate\":false",
             QueryName::Floor => b"\"__typename\":\"",
         }
     }
@@ -64,6 +76,11 @@ impl QueryName {
         .to_string()
     }
 
+    /// The JSON body of a request for this query with these variables.
+    pub fn body_with(self, variables: serde_json::Value) -> String {
+        serde_json::json!({ "query": self.document(), "variables": variables }).to_string()
+    }
+
     /// The JSON body of a request for this query with no variables.
     pub fn bare_body(self) -> String {
         serde_json::json!({ "query": self.document() }).to_string()
@@ -74,3 +91,4 @@ const DASHBOARD: &str = "query Dashboard($council: ID!) { items(filter: { heldAt
 const DISTRICT: &str = "query ReviewQueue($district: ID!) { items(filter: { heldAt: $district, statuses: [AT_DISTRICT] }, first: 50) { edges { node { reference title originGroup { name } provider { name } } } } }";
 const FLOOR: &str = "{ __typename }";
 const ITEM: &str = "query Item($ref: String!) { item(reference: $ref) { reference title events { kind at group { name } fromGroup { name } } } }";
+const RAISE: &str = "mutation Raise($input: RaiseItemInput!) { raiseItem(input: $input) { item { reference } duplicate patternNotice } }";

@@ -127,6 +127,13 @@ pub fn describe(query: QueryName, body: &[u8]) -> String {
             )
         }
         QueryName::Floor => value["data"].to_string(),
+        QueryName::Raise | QueryName::RaiseNoProvider => {
+            let raised = &value["data"]["raiseItem"];
+            format!(
+                "raised {}; pattern notice: {}",
+                raised["item"]["reference"], raised["patternNotice"]
+            )
+        }
     }
 }
 

@@ -11,6 +11,7 @@ mod m20261122_000005_dashboard_index;
 mod m20261201_000006_areas_and_trust;
 mod m20261201_000007_patterns;
 mod m20261201_000009_email;
+mod m20261202_000010_pattern_windows;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_areas_and_trust::Migration),
             Box::new(m20261201_000007_patterns::Migration),
             Box::new(m20261201_000009_email::Migration),
+            Box::new(m20261202_000010_pattern_windows::Migration),
         ]
     }
 }

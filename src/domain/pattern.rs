@@ -117,12 +117,29 @@ pub struct Trend {
     pub earlier: usize,
 }
 
+/// Which way a pattern is going: more reports in the latest window than the one before, fewer,
+/// or as many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Rising,
+    Steady,
+    Falling,
+}
+
 impl Trend {
-    pub fn words(self) -> &'static str {
+    pub fn direction(self) -> Direction {
         match self.recent.cmp(&self.earlier) {
-            std::cmp::Ordering::Greater => "rising",
-            std::cmp::Ordering::Less => "falling",
-            std::cmp::Ordering::Equal => "steady",
+            std::cmp::Ordering::Greater => Direction::Rising,
+            std::cmp::Ordering::Less => Direction::Falling,
+            std::cmp::Ordering::Equal => Direction::Steady,
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self.direction() {
+            Direction::Rising => "rising",
+            Direction::Falling => "falling",
+            Direction::Steady => "steady",
         }
     }
 }

@@ -194,8 +194,17 @@ pub struct ThemeCount {
 pub struct PatternTrend {
     pub recent: i32,
     pub earlier: i32,
-    /// "rising", "steady" or "falling".
-    pub direction: String,
+    pub direction: TrendDirection,
+}
+
+/// Which way a pattern is going.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::pattern::Direction")]
+pub enum TrendDirection {
+    /// More reports in the latest window than in the one before.
+    Rising,
+    Steady,
+    Falling,
 }
 
 fn n(count: usize) -> i32 {
@@ -333,7 +342,7 @@ impl PatternNode {
         Ok(PatternTrend {
             recent: n(trend.recent),
             earlier: n(trend.earlier),
-            direction: trend.words().to_owned(),
+            direction: trend.direction().into(),
         })
     }
 

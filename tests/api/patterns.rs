@@ -269,7 +269,7 @@ async fn the_reference_case_opens_at_the_district_moves_to_the_council_and_reope
         ]
     );
     assert_eq!(pattern["byMonth"][0]["count"], 3);
-    assert_eq!(pattern["trend"]["direction"], "rising");
+    assert_eq!(pattern["trend"]["direction"], "RISING");
     assert_eq!(
         pattern["items"],
         json!([]),

@@ -244,12 +244,16 @@ async fn new_item(db: &DatabaseConnection, pattern: &Pattern) -> AppResult<Raise
         .iter()
         .map(|(month, n)| format!("{month}: {n}"))
         .collect();
+    let (first, last) = (day(pattern.first_seen), day(pattern.last_seen));
+    let when = if first == last {
+        format!("on {first}")
+    } else {
+        format!("between {first} and {last}")
+    };
     let body = format!(
-        "Pyramid found a pattern of concern: {} reports from {} PPGs about {about}, between {} and {}.\n\nBy PPG: {}.\nBy month: {}.\n\nThe reports themselves stay with the PPGs that raised them.",
+        "Pyramid found a pattern of concern: {} reports from {} PPGs about {about}, {when}.\n\nBy PPG: {}.\nBy month: {}.\n\nThe reports themselves stay with the PPGs that raised them.",
         pattern.item_count,
         pattern.ppg_count,
-        day(pattern.first_seen),
-        day(pattern.last_seen),
         by_ppg.join("; "),
         by_month.join("; "),
     );

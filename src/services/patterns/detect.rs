@@ -363,26 +363,29 @@ async fn join(
 ) -> AppResult<Joined> {
     let before = from_model(row.clone())?;
     let since = arrival.at - rule.window;
-    // The run's reports within one window of this one, and any earlier one from this PPG.
-    let nearby: Vec<(i64, DateTime<Utc>)> = item_db::Entity::find()
+    // The PPGs that reported into the run within one window of this report (an index range,
+    // however long the run), then whether this PPG ever did, when not among them.
+    let mut in_window: BTreeSet<i64> = item_db::Entity::find()
         .select_only()
         .column(item_db::Column::PpgId)
-        .column(item_db::Column::RaisedAt)
+        .distinct()
         .filter(item_db::Column::PatternId.eq(row.id))
-        .filter(
-            sea_orm::Condition::any()
-                .add(item_db::Column::RaisedAt.gte(since))
-                .add(item_db::Column::PpgId.eq(arrival.ppg.0)),
-        )
-        .into_tuple()
+        .filter(item_db::Column::RaisedAt.gte(since))
+        .into_tuple::<i64>()
         .all(txn)
-        .await?;
-    let new_ppg = !nearby.iter().any(|(ppg, _)| *ppg == arrival.ppg.0);
-    let mut in_window: BTreeSet<i64> = nearby
-        .iter()
-        .filter(|(_, at)| *at >= since)
-        .map(|(ppg, _)| *ppg)
+        .await?
+        .into_iter()
         .collect();
+    let new_ppg = !in_window.contains(&arrival.ppg.0)
+        && item_db::Entity::find()
+            .select_only()
+            .column(item_db::Column::ItemId)
+            .filter(item_db::Column::PatternId.eq(row.id))
+            .filter(item_db::Column::PpgId.eq(arrival.ppg.0))
+            .into_tuple::<i64>()
+            .one(txn)
+            .await?
+            .is_none();
     let others = in_window.iter().filter(|p| **p != arrival.ppg.0).count();
     in_window.insert(arrival.ppg.0);
     let is_pattern = before.status.is_shown() || in_window.len() >= rule.min_ppgs;
