@@ -173,6 +173,8 @@ pub struct DecisionFact {
 #[derive(Debug, Clone)]
 pub struct PatternFact {
     pub lead: ItemFact,
+    /// The reports linked to the lead: told with it, never on their own.
+    pub followers: Vec<ItemId>,
     pub reports: usize,
     pub groups: Vec<String>,
 }
@@ -283,89 +285,42 @@ pub fn compose(activity: &Activity) -> Vec<Entry> {
             format!("Reported by {}. {state}", item.origin_group),
         ));
     }
-    let mut answers: Vec<(&ItemFact, &RedactedText, Outcome)> = activity
-        .happenings
+    // One entry per matter (an item and the reports linked to it), in the section of its most
+    // important state in the period, telling what happened across the period.
+    let stories = stories(activity);
+    let told: Vec<&str> = activity
+        .safety
         .iter()
-        .filter_map(|h| match h {
-            Happening::Answered {
-                item,
-                answer,
-                outcome,
-            } => Some((item, answer, *outcome)),
-            _ => None,
-        })
+        .chain(stories.iter().map(|s| s.item))
+        .map(|i| i.reference.as_str())
         .collect();
-    let rank = |o: Outcome| match o {
-        Outcome::ChangeMade => 0,
-        Outcome::ActionPlanned => 1,
-        Outcome::NoAction => 2,
-    };
-    answers.sort_by_key(|(item, _, outcome)| (rank(*outcome), item.id));
-    for (item, answer, outcome) in answers {
+    for story in &stories {
+        let item = story.item;
+        let mut quoted: Vec<&RedactedText> = vec![&item.title];
+        quoted.extend(story.answer.map(|(answer, _)| answer));
+        quoted.extend(story.closed.flatten());
         entries.push(entry(
-            Section::Answers,
+            story.section(),
             Some(item),
-            &[&item.title, answer],
+            &quoted,
             about(item),
-            format!(
-                "You said: {}. We did: {answer} ({}.) Reference {}.",
-                item.title,
-                outcome_words(outcome),
-                item.reference
-            ),
+            story.body(),
         ));
     }
-    for pattern in &activity.patterns {
-        entries.push(entry(
-            Section::Patterns,
-            Some(&pattern.lead),
-            &[&pattern.lead.title],
-            about(&pattern.lead),
-            format!(
-                "{} reports of the same matter, from {}, are being taken forward together. Reference {}.",
-                pattern.reports,
-                join_names(&pattern.groups),
-                pattern.lead.reference
-            ),
-        ));
-    }
-    for happening in &activity.happenings {
-        match happening {
-            Happening::Received { item, from } => entries.push(entry(
-                Section::Received,
-                Some(item),
-                &[&item.title],
-                about(item),
-                format!("Brought to us by {from}. Reference {}.", item.reference),
-            )),
-            Happening::TakenUp { item, to } => entries.push(entry(
-                Section::TakenUp,
-                Some(item),
-                &[&item.title],
-                about(item),
-                format!("We took this to {to}. Reference {}.", item.reference),
-            )),
-            Happening::Closed { item, note } => entries.push(entry(
-                Section::Closed,
-                Some(item),
-                &[Some(&item.title), note.as_ref()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>(),
-                about(item),
-                match note {
-                    Some(note) => format!("Resolved: {note} Reference {}.", item.reference),
-                    None => format!("Resolved. Reference {}.", item.reference),
-                },
-            )),
-            Happening::Answered { .. } => {}
-        }
-    }
+
     for meeting in &activity.meetings {
         let decisions: Vec<String> = meeting
             .decisions
             .iter()
-            .map(|d| format!("{} ({}) {}.", d.title, d.reference, d.what))
+            .map(|d| {
+                // A matter with an entry of its own is named by its title here, so that no
+                // reference appears twice.
+                if told.contains(&d.reference.as_str()) {
+                    format!("{}: {}.", d.title, d.what)
+                } else {
+                    format!("{} ({}) {}.", d.title, d.reference, d.what)
+                }
+            })
             .collect();
         let body = if decisions.is_empty() {
             format!("Held on {}.", meeting.held_on.format("%-d %B %Y"))
@@ -385,21 +340,176 @@ pub fn compose(activity: &Activity) -> Vec<Entry> {
             body,
         ));
     }
-    for item in &activity.waiting {
-        entries.push(entry(
-            Section::Waiting,
-            Some(item),
-            &[&item.title],
-            about(item),
-            format!(
-                "Raised by {}; we will discuss it at our next meeting. Reference {}.",
-                item.origin_group, item.reference
-            ),
-        ));
-    }
     // Stable order by section, keeping the order within each section built above.
     entries.sort_by_key(|e| e.section);
     entries
+}
+
+/// What happened to one matter in the period, gathered from every fact about it.
+struct Story<'a> {
+    item: &'a ItemFact,
+    received_from: Vec<&'a str>,
+    taken_to: Option<&'a str>,
+    answer: Option<(&'a RedactedText, Outcome)>,
+    closed: Option<Option<&'a RedactedText>>,
+    linked: Option<&'a PatternFact>,
+    waiting: bool,
+}
+
+impl Story<'_> {
+    /// The section of its most important state: an answer, then its resolution, then the
+    /// reports seen together, what went up, what came in, and what is waiting.
+    fn section(&self) -> Section {
+        if self.answer.is_some() {
+            Section::Answers
+        } else if self.closed.is_some() {
+            Section::Closed
+        } else if self.linked.is_some() {
+            Section::Patterns
+        } else if self.taken_to.is_some() {
+            Section::TakenUp
+        } else if !self.received_from.is_empty() {
+            Section::Received
+        } else {
+            Section::Waiting
+        }
+    }
+
+    /// The period in plain words: where it came from, where it went, how it ended.
+    fn body(&self) -> String {
+        let item = self.item;
+        let settled = self.answer.is_some() || self.closed.is_some();
+        let mut origin = match (self.linked, self.received_from.as_slice()) {
+            (Some(linked), _) if settled => format!(
+                "Raised in {} reports, from {}",
+                linked.reports,
+                join_names(&linked.groups)
+            ),
+            (Some(linked), _) => format!(
+                "{} reports of the same matter, from {}, are being taken forward together",
+                linked.reports,
+                join_names(&linked.groups)
+            ),
+            (None, []) => format!("Raised by {}", item.origin_group),
+            (None, from) => format!(
+                "Brought to us by {}",
+                join_names(&from.iter().map(|f| (*f).to_owned()).collect::<Vec<_>>())
+            ),
+        };
+        if self.waiting && !settled && self.taken_to.is_none() {
+            origin.push_str("; we will discuss it at our next meeting");
+        }
+        let mut sentences = vec![format!("{origin}.")];
+        if let Some(to) = self.taken_to {
+            sentences.push(format!("We took it to {to}."));
+        }
+        if let Some((answer, outcome)) = self.answer {
+            sentences.push(format!(
+                "The answer: {answer} ({}.)",
+                outcome_words(outcome)
+            ));
+        }
+        match self.closed {
+            Some(Some(note)) => sentences.push(format!("Resolved: {note}")),
+            Some(None) => sentences.push("Resolved.".to_owned()),
+            None => {}
+        }
+        sentences.push(format!("Reference {}.", item.reference));
+        sentences.join(" ")
+    }
+}
+
+/// The period's matters, each once: a report linked to a lead is told with its lead, and a
+/// safety concern only in its own section (reference, status and time waiting).
+fn stories<'a>(activity: &'a Activity) -> Vec<Story<'a>> {
+    let safety: Vec<ItemId> = activity.safety.iter().map(|i| i.id).collect();
+    let lead_of = |id: ItemId| {
+        activity
+            .patterns
+            .iter()
+            .find(|p| p.followers.contains(&id))
+            .map_or(id, |p| p.lead.id)
+    };
+    let mut stories: Vec<Story<'a>> = Vec::new();
+    let mut story_of = |item: &'a ItemFact| -> Option<usize> {
+        let id = lead_of(item.id);
+        if safety.contains(&id) {
+            return None;
+        }
+        if let Some(n) = stories.iter().position(|s| s.item.id == id) {
+            return Some(n);
+        }
+        // A follower's fact stands for its lead only until the lead's own fact is seen.
+        let item = activity
+            .patterns
+            .iter()
+            .find(|p| p.lead.id == id)
+            .map_or(item, |p| &p.lead);
+        stories.push(Story {
+            item,
+            received_from: Vec::new(),
+            taken_to: None,
+            answer: None,
+            closed: None,
+            linked: None,
+            waiting: false,
+        });
+        Some(stories.len() - 1)
+    };
+    let mut found: Vec<(usize, &Happening)> = Vec::new();
+    let mut linked: Vec<(usize, &PatternFact)> = Vec::new();
+    let mut waiting: Vec<usize> = Vec::new();
+    for happening in &activity.happenings {
+        let item = match happening {
+            Happening::Received { item, .. }
+            | Happening::TakenUp { item, .. }
+            | Happening::Answered { item, .. }
+            | Happening::Closed { item, .. } => item,
+        };
+        if let Some(n) = story_of(item) {
+            found.push((n, happening));
+        }
+    }
+    for pattern in &activity.patterns {
+        if let Some(n) = story_of(&pattern.lead) {
+            linked.push((n, pattern));
+        }
+    }
+    for item in &activity.waiting {
+        if let Some(n) = story_of(item) {
+            waiting.push(n);
+        }
+    }
+    for (n, happening) in found {
+        let story = &mut stories[n];
+        match happening {
+            Happening::Received { from, .. } => {
+                if !story.received_from.contains(&from.as_str()) {
+                    story.received_from.push(from);
+                }
+            }
+            Happening::TakenUp { to, .. } => story.taken_to = Some(to),
+            Happening::Answered {
+                answer, outcome, ..
+            } => story.answer = Some((answer, *outcome)),
+            Happening::Closed { note, .. } => story.closed = Some(note.as_ref()),
+        }
+    }
+    for (n, pattern) in linked {
+        stories[n].linked = Some(pattern);
+    }
+    for n in waiting {
+        stories[n].waiting = true;
+    }
+    // Changes made before plans, plans before no action, within the answers.
+    let rank = |s: &Story| match s.answer {
+        Some((_, Outcome::ChangeMade)) => 0,
+        Some((_, Outcome::ActionPlanned)) => 1,
+        Some((_, Outcome::NoAction)) => 2,
+        None => 3,
+    };
+    stories.sort_by_key(|s| (s.section(), rank(s), s.item.id));
+    stories
 }
 
 fn join_names(names: &[String]) -> String {
@@ -608,6 +718,7 @@ mod tests {
             ],
             patterns: vec![PatternFact {
                 lead: fact(5, "No doctor overnight"),
+                followers: vec![ItemId(51), ItemId(52)],
                 reports: 3,
                 groups: vec!["A PPG".into(), "B PPG".into(), "C PPG".into()],
             }],
@@ -639,7 +750,88 @@ mod tests {
             "changes made before no action"
         );
         assert!(entries[3].body.contains("A PPG, B PPG and C PPG"));
-        assert!(entries[1].body.contains("We did: Two more clinicians."));
+        assert!(entries[1].body.contains("The answer: Two more clinicians."));
+    }
+
+    #[test]
+    fn each_matter_is_one_story_told_where_it_ended_up() {
+        let lead = fact(5, "No doctor overnight");
+        let activity = Activity {
+            happenings: vec![
+                Happening::Received {
+                    item: lead.clone(),
+                    from: "A PPG".into(),
+                },
+                // A linked report's own move is part of its lead's story.
+                Happening::Received {
+                    item: fact(51, "No doctor at the weekend"),
+                    from: "B PPG".into(),
+                },
+                Happening::TakenUp {
+                    item: lead.clone(),
+                    to: "the Patients' Council".into(),
+                },
+                Happening::Answered {
+                    item: lead.clone(),
+                    answer: "Two evening call-back clinicians added.".into(),
+                    outcome: Outcome::ChangeMade,
+                },
+                Happening::Received {
+                    item: fact(7, "Hand gel"),
+                    from: "C PPG".into(),
+                },
+            ],
+            patterns: vec![PatternFact {
+                lead: lead.clone(),
+                followers: vec![ItemId(51)],
+                reports: 2,
+                groups: vec!["A PPG".into(), "B PPG".into()],
+            }],
+            meetings: vec![MeetingFact {
+                title: "Autumn meeting".into(),
+                held_on: NaiveDate::from_ymd_opt(2026, 11, 3).unwrap(),
+                decisions: vec![DecisionFact {
+                    title: lead.title.clone(),
+                    reference: lead.reference.clone(),
+                    what: "taken further",
+                }],
+            }],
+            waiting: vec![fact(7, "Hand gel")],
+            known_names: vec!["Out-of-Hours GP Service".into()],
+            ..Default::default()
+        };
+        let entries = compose(&activity);
+        let summary: Vec<(Section, Option<ItemId>)> =
+            entries.iter().map(|e| (e.section, e.item_id)).collect();
+        assert_eq!(
+            summary,
+            [
+                (Section::Answers, Some(ItemId(5))),
+                (Section::Received, Some(ItemId(7))),
+                (Section::Meetings, None),
+            ]
+        );
+        assert_eq!(
+            entries[0].body.as_str(),
+            "Raised in 2 reports, from A PPG and B PPG. We took it to the Patients' Council. The answer: Two evening call-back clinicians added. (Change made.) Reference SI-2026-000005."
+        );
+        assert_eq!(
+            entries[1].body.as_str(),
+            "Brought to us by C PPG; we will discuss it at our next meeting. Reference SI-2026-000007."
+        );
+        let text: String = entries
+            .iter()
+            .map(|e| format!("{} {}", e.heading, e.body))
+            .collect();
+        for reference in ["SI-2026-000005", "SI-2026-000007"] {
+            assert_eq!(text.matches(reference).count(), 1, "{reference}: {text}");
+        }
+        assert!(!text.contains("SI-2026-000051"), "told with its lead");
+        assert!(
+            entries[2]
+                .body
+                .contains("No doctor overnight: taken further.")
+        );
     }
 
     #[test]

@@ -312,6 +312,7 @@ fn activity(group: &Group, loaded: &Loaded, now: DateTime<Utc>) -> Activity {
         groups.dedup();
         activity.patterns.push(PatternFact {
             lead: fact(item),
+            followers: reports.iter().map(|r| r.id).collect(),
             reports: reports.len() + 1,
             groups,
         });
