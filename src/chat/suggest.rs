@@ -15,6 +15,15 @@ const MAX_LABEL: usize = 100;
 /// A suggestion: what the member reads, and the value Discord sends back when it is chosen.
 pub type Suggestion = (String, String);
 
+/// Chosen values carry a prefix, so that something typed without choosing ("111", for NHS
+/// 111) is never taken for the id of whatever has that number.
+const THEME: &str = "theme:";
+const PROVIDER: &str = "provider:";
+
+fn chosen_id(typed: &str, prefix: &str) -> Option<i64> {
+    typed.strip_prefix(prefix)?.parse().ok()
+}
+
 fn fit(label: String) -> String {
     if label.chars().count() <= MAX_LABEL {
         label
@@ -55,7 +64,7 @@ pub fn matching_themes(all: &[Theme], typed: &str) -> Vec<Suggestion> {
     found
         .into_iter()
         .take(MAX_CHOICES)
-        .map(|(_, label, id)| (fit(label), id.0.to_string()))
+        .map(|(_, label, id)| (fit(label), format!("{THEME}{id}")))
         .collect()
 }
 
@@ -66,7 +75,7 @@ pub fn read_theme(all: &[Theme], typed: &str) -> Result<Option<ThemeId>, AppErro
     if typed.is_empty() {
         return Ok(None);
     }
-    if let Ok(id) = typed.parse::<i64>()
+    if let Some(id) = chosen_id(typed, THEME)
         && let Some(theme) = all.iter().find(|t| t.id.0 == id)
     {
         return Ok(Some(theme.id));
@@ -105,7 +114,7 @@ pub async fn providers(conn: &impl ConnectionTrait, typed: &str) -> AppResult<Ve
                 Some(code) => format!("{} ({})", p.name.as_str(), code.as_str()),
                 None => p.name.as_str().to_owned(),
             };
-            (fit(label), p.id.0.to_string())
+            (fit(label), format!("{PROVIDER}{}", p.id))
         })
         .collect())
 }
@@ -125,7 +134,7 @@ pub async fn read_provider(conn: &impl ConnectionTrait, typed: &str) -> AppResul
     if typed.is_empty() {
         return Ok(ProviderChoice::None);
     }
-    if let Ok(id) = typed.parse::<i64>() {
+    if let Some(id) = chosen_id(typed, PROVIDER) {
         match services::providers::get(conn, ProviderId(id)).await {
             Ok(provider) => return Ok(ProviderChoice::Registered(provider.id)),
             Err(AppError::NotFound(_)) => {}
@@ -195,7 +204,7 @@ mod tests {
         assert!(labels("podiatry").is_empty());
         assert_eq!(
             matching_themes(&all, "111")[0].1,
-            "4",
+            "theme:4",
             "the value is the id"
         );
     }
@@ -203,7 +212,9 @@ mod tests {
     #[test]
     fn a_theme_is_read_from_its_id_or_its_name_and_anything_else_is_explained() {
         let all = vocabulary();
-        assert_eq!(read_theme(&all, "4").unwrap(), Some(ThemeId(4)));
+        assert_eq!(read_theme(&all, "theme:4").unwrap(), Some(ThemeId(4)));
+        // A number typed without choosing is not taken for an id.
+        assert!(read_theme(&all, "4").is_err());
         assert_eq!(read_theme(&all, " nhs 111 ").unwrap(), Some(ThemeId(4)));
         assert_eq!(
             read_theme(&all, "Urgent and out-of-hours care › NHS 111").unwrap(),
@@ -214,7 +225,7 @@ mod tests {
         assert_eq!(error.field(), Some("theme"));
         assert!(error.message().contains("'parking' is not one of"));
         // An id that is no theme is not taken as one.
-        assert!(read_theme(&all, "99").is_err());
+        assert!(read_theme(&all, "theme:99").is_err());
     }
 
     #[test]

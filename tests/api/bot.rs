@@ -1173,7 +1173,7 @@ async fn report_offers_themes_and_register_providers_as_the_member_types_and_fil
         offered,
         [(
             "Vale Out-of-Hours Service (NVX01)".to_owned(),
-            ooh.id.0.to_string()
+            format!("provider:{}", ooh.id)
         )]
     );
 
@@ -1185,7 +1185,7 @@ async fn report_offers_themes_and_register_providers_as_the_member_types_and_fil
             json!([
                 { "type": 3, "name": "sentiment", "value": "NEGATIVE" },
                 { "type": 3, "name": "theme", "value": theme },
-                { "type": 3, "name": "provider", "value": ooh.id.0.to_string() },
+                { "type": 3, "name": "provider", "value": format!("provider:{}", ooh.id) },
             ]),
             MEMBER,
         ))
@@ -1244,6 +1244,19 @@ async fn report_offers_themes_and_register_providers_as_the_member_types_and_fil
     assert!(
         content(&unknown).contains("'bedside manner' is not one of Pyramid's themes"),
         "{unknown}"
+    );
+    // A number typed without choosing is not taken for the provider with that id.
+    let number = world
+        .send(slash(
+            "report-number-provider",
+            "report",
+            json!([{ "type": 3, "name": "provider", "value": ooh.id.0.to_string() }]),
+            MEMBER,
+        ))
+        .await;
+    assert!(
+        form_fields(&number).contains(&("provider".to_owned(), Some(ooh.id.0.to_string()))),
+        "{number}"
     );
     // A provider typed that matches nothing in the register is offered back to keep.
     let loose = world
