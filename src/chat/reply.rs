@@ -33,14 +33,6 @@ pub fn status_words(status: Status, group: &str) -> String {
     }
 }
 
-fn outcome_words(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::ChangeMade => "a change was made",
-        Outcome::ActionPlanned => "action is planned",
-        Outcome::NoAction => "no action will be taken",
-    }
-}
-
 /// The private reply to a saved report. `pattern` says when it joined a pattern of
 /// concern; `hearing` is how the member will hear what happens to it (by default here, in
 /// Discord).
@@ -153,7 +145,7 @@ pub fn status(item: &Item, events: &[ItemEvent], group_name: &dyn Fn(i64) -> Str
         lines.push(format!("- {}: {what}", day(event.at)));
     }
     if let Some(answer) = crate::domain::item::answer(events) {
-        let outcome = answer.outcome.map(outcome_words).unwrap_or("answered");
+        let outcome = answer.outcome.map(Outcome::told).unwrap_or("answered");
         lines.push(format!(
             "Answer ({outcome}): {}",
             answer.note.as_deref().unwrap_or("")
@@ -227,7 +219,7 @@ pub fn item_update(message: &Message, group: &str) -> String {
     };
     match event {
         EventKind::Responded => {
-            let outcome = outcome.map(outcome_words).unwrap_or("answered");
+            let outcome = outcome.map(Outcome::told).unwrap_or("answered");
             format!(
                 "Your item {reference} ({title}) has been answered ({outcome}):\n{}\nThank you for raising it.",
                 answer.as_deref().unwrap_or("")

@@ -69,6 +69,18 @@ stored_enum!(
     }
 );
 
+impl Outcome {
+    /// What the answer did, as told to the person who raised the item ("answered (a change
+    /// was made)"), by chat and by e-mail alike.
+    pub fn told(self) -> &'static str {
+        match self {
+            Outcome::ChangeMade => "a change was made",
+            Outcome::ActionPlanned => "action is planned",
+            Outcome::NoAction => "no action will be taken",
+        }
+    }
+}
+
 stored_enum!(
     /// What happened to an item, as recorded in its trail.
     EventKind {

@@ -62,14 +62,6 @@ pub fn confirmation(
     }
 }
 
-fn outcome_words(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::ChangeMade => "a change was made",
-        Outcome::ActionPlanned => "action is planned",
-        Outcome::NoAction => "no action will be taken",
-    }
-}
-
 /// What happened to a member's item. `group` is the group holding it now; `unsubscribe` the
 /// link that stops these e-mails.
 pub fn item_update(message: &Message, group: &str, public_url: &str, unsubscribe: &str) -> Letter {
@@ -93,7 +85,7 @@ pub fn item_update(message: &Message, group: &str, public_url: &str, unsubscribe
             format!("Your item {reference} has been answered"),
             format!(
                 "Your item {reference} ({title}) has been answered ({}).",
-                outcome.map(outcome_words).unwrap_or("answered")
+                outcome.map(Outcome::told).unwrap_or("answered")
             ),
         ),
         EventKind::Referred => (
