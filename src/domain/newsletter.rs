@@ -313,9 +313,11 @@ pub fn compose(activity: &Activity) -> Vec<Entry> {
             .decisions
             .iter()
             .map(|d| {
-                // A matter with an entry of its own is named by its title here, so that no
-                // reference appears twice.
-                if told.contains(&d.reference.as_str()) {
+                // A safety concern is never described, here as in its own section; a matter
+                // with an entry of its own is named by its title, so no reference appears twice.
+                if activity.safety.iter().any(|i| i.reference == d.reference) {
+                    format!("A safety concern (above): {}.", d.what)
+                } else if told.contains(&d.reference.as_str()) {
                     format!("{}: {}.", d.title, d.what)
                 } else {
                     format!("{} ({}) {}.", d.title, d.reference, d.what)
@@ -331,7 +333,12 @@ pub fn compose(activity: &Activity) -> Vec<Entry> {
                 decisions.join(" ")
             )
         };
-        let titles: Vec<&RedactedText> = meeting.decisions.iter().map(|d| &d.title).collect();
+        let titles: Vec<&RedactedText> = meeting
+            .decisions
+            .iter()
+            .filter(|d| !activity.safety.iter().any(|i| i.reference == d.reference))
+            .map(|d| &d.title)
+            .collect();
         entries.push(entry(
             Section::Meetings,
             None,
@@ -832,6 +839,31 @@ mod tests {
                 .body
                 .contains("No doctor overnight: taken further.")
         );
+
+        // A safety concern minuted at a meeting is not described there either.
+        let wrong_dose = ItemFact {
+            safety_concern: true,
+            ..fact(9, "Wrong dose given")
+        };
+        let minuted = Activity {
+            safety: vec![wrong_dose.clone()],
+            meetings: vec![MeetingFact {
+                title: "Autumn meeting".into(),
+                held_on: NaiveDate::from_ymd_opt(2026, 11, 3).unwrap(),
+                decisions: vec![DecisionFact {
+                    title: wrong_dose.title.clone(),
+                    reference: wrong_dose.reference.clone(),
+                    what: "taken further",
+                }],
+            }],
+            ..Default::default()
+        };
+        let text: String = compose(&minuted)
+            .iter()
+            .map(|e| format!("{} {}", e.heading, e.body))
+            .collect();
+        assert!(!text.contains("Wrong dose"), "{text}");
+        assert_eq!(text.matches("SI-2026-000009").count(), 1, "{text}");
     }
 
     #[test]
