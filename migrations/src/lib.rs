@@ -12,6 +12,7 @@ mod m20261201_000006_areas_and_trust;
 mod m20261201_000007_patterns;
 mod m20261201_000009_email;
 mod m20261202_000010_pattern_windows;
+mod m20261203_000011_feedback;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_patterns::Migration),
             Box::new(m20261201_000009_email::Migration),
             Box::new(m20261202_000010_pattern_windows::Migration),
+            Box::new(m20261203_000011_feedback::Migration),
         ]
     }
 }

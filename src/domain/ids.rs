@@ -50,4 +50,7 @@ typed_id!(
     EmailConfirmationId,
     /// A delivery in the outbox.
     DeliveryId,
+    /// One file of other feedback (FFT, complaints, PALS, Care Opinion) or of the ODS register,
+    /// imported.
+    FeedbackImportId,
 );

@@ -45,6 +45,7 @@ macro_rules! stored_enum {
 
 pub mod authz;
 pub mod delivery;
+pub mod feedback;
 pub mod group;
 pub mod ids;
 pub mod item;

@@ -154,6 +154,50 @@ pub fn suggest(rules: &[Rule], text: &str) -> Vec<(ThemeId, RuleId)> {
     found
 }
 
+/// How the labels of other sources (a complaint's KO41 subject area, a PALS subject, a Care
+/// Opinion tag) are placed under the vocabulary's headings: a label naming a theme (its KO41a
+/// subject area, its name or its slug, in any case) counts under that theme's heading;
+/// otherwise the keyword rules are tried, as for an item's text; otherwise it has no heading.
+pub struct Crosswalk<'a> {
+    themes: &'a [Theme],
+    rules: &'a [Rule],
+}
+
+impl<'a> Crosswalk<'a> {
+    pub fn new(themes: &'a [Theme], rules: &'a [Rule]) -> Self {
+        Self { themes, rules }
+    }
+
+    pub fn heading_of(&self, label: &str) -> Option<ThemeId> {
+        let wanted = letters(label);
+        if wanted.is_empty() {
+            return None;
+        }
+        let named = self.themes.iter().find(|theme| {
+            theme.ko41_subject.as_deref().map(letters).as_deref() == Some(wanted.as_str())
+                && theme.parent_id.is_none()
+        });
+        let named = named.or_else(|| {
+            self.themes
+                .iter()
+                .find(|theme| letters(&theme.name) == wanted || letters(&theme.slug) == wanted)
+        });
+        if let Some(theme) = named {
+            return Some(theme.heading());
+        }
+        let (theme, _) = *suggest(self.rules, label).first()?;
+        let theme = self.themes.iter().find(|t| t.id == theme)?;
+        Some(theme.heading())
+    }
+}
+
+fn letters(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,5 +265,56 @@ mod tests {
         assert!(parse_theme_name("Call 07700 900123").is_err());
         assert!(parse_phrase("jo@example.org").is_err());
         assert_eq!(parse_phrase("Call-Back").unwrap(), "call-back");
+    }
+
+    #[test]
+    fn other_sources_labels_are_placed_under_headings() {
+        let theme =
+            |id, parent_id: Option<i64>, slug: &str, name: &str, ko41: Option<&str>| Theme {
+                id: ThemeId(id),
+                parent_id: parent_id.map(ThemeId),
+                slug: slug.to_owned(),
+                name: name.to_owned(),
+                ko41_subject: ko41.map(str::to_owned),
+                cqc_key_question: None,
+            };
+        let themes = [
+            theme(1, None, "waiting", "Waiting times", Some("Waiting times")),
+            theme(
+                2,
+                Some(1),
+                "waiting-call-back",
+                "Waiting for a call-back",
+                Some("Waiting times"),
+            ),
+            theme(
+                3,
+                None,
+                "staff",
+                "Staff attitude and behaviour",
+                Some("Staff attitude/behaviour"),
+            ),
+            theme(
+                4,
+                None,
+                "discharge",
+                "Discharge and transfers",
+                Some("Admissions and discharges"),
+            ),
+        ];
+        let rules = rules();
+        let crosswalk = Crosswalk::new(&themes, &rules);
+        for (label, heading) in [
+            ("Admissions and discharges", Some(4)),
+            ("STAFF ATTITUDE / BEHAVIOUR", Some(3)),
+            ("Waiting for a call-back", Some(1)),
+            ("waiting-call-back", Some(1)),
+            // No theme is named, so the keyword rules decide (rule theme 4 is "discharge").
+            ("discharged too early", Some(4)),
+            ("Consent", None),
+            ("", None),
+        ] {
+            assert_eq!(crosswalk.heading_of(label), heading.map(ThemeId), "{label}");
+        }
     }
 }
