@@ -72,6 +72,44 @@ pub enum Command {
         #[command(subcommand)]
         action: PatternsAction,
     },
+    /// Import a file (CSV with a header row) into an area: fft, complaints, pals or
+    /// care-opinion figures, or the ods register. The README lists each layout's columns.
+    Import {
+        /// fft, complaints, pals, care-opinion or ods.
+        #[arg(value_parser = parse_source)]
+        source: crate::domain::feedback::Source,
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// The area's council, by name or number.
+        #[arg(long)]
+        area: String,
+        /// Check the file and report what would be imported, storing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// List or undo an area's imports.
+    Imports {
+        #[command(subcommand)]
+        action: ImportsAction,
+    },
+}
+
+fn parse_source(text: &str) -> Result<crate::domain::feedback::Source, String> {
+    crate::domain::feedback::Source::from_command_word(text)
+        .ok_or_else(|| "choose one of fft, complaints, pals, care-opinion or ods".to_owned())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportsAction {
+    /// List an area's imports, oldest first.
+    List {
+        /// The area's council, by name or number.
+        #[arg(long)]
+        area: String,
+    },
+    /// Undo an import by its number: its figures are taken out (the same file may then be
+    /// imported again).
+    Undo { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -198,6 +236,58 @@ fn grace(settings: &Settings) -> std::time::Duration {
 /// Service errors at the command line: the same sentence a GraphQL client would see.
 fn cli_error(error: AppError) -> anyhow::Error {
     anyhow::anyhow!("{} ({})", error.message(), error.code())
+}
+
+async fn find_area(
+    db: &DatabaseConnection,
+    area: &str,
+) -> anyhow::Result<crate::domain::group::Group> {
+    match area.trim().parse::<i64>() {
+        Ok(id) => services::groups::get(db, crate::domain::GroupId(id)).await,
+        Err(_) => services::groups::find(db, area).await,
+    }
+    .map_err(cli_error)
+}
+
+/// One sentence on what an import did.
+fn import_summary(report: &services::feedback::ImportReport) -> String {
+    let refused = match report.rejected.len() {
+        0 => String::new(),
+        1 => " 1 line was refused (above).".to_owned(),
+        n => format!(" {n} lines were refused (above)."),
+    };
+    let known = if report.already_known > 0 {
+        format!(" {} were in the register already.", report.already_known)
+    } else {
+        String::new()
+    };
+    let what = if report.source == crate::domain::feedback::Source::OdsRegister {
+        "organisations and sites added"
+    } else {
+        "lines imported"
+    };
+    match (&report.import, report.dry_run) {
+        (_, true) => format!(
+            "Checked {} lines: {} would be {what}; nothing was stored (dry run).{known}{refused}",
+            report.rows_read, report.rows_imported
+        ),
+        (Some(import), false) if report.source == crate::domain::feedback::Source::OdsRegister => {
+            format!(
+                "Import {} (the ODS register): {} {what}.{known}{refused}",
+                import.id, report.rows_imported
+            )
+        }
+        (Some(import), false) => format!(
+            "Import {} ({}): {} of {} {what}.{refused}",
+            import.id,
+            report.source.label(),
+            report.rows_imported,
+            report.rows_read,
+        ),
+        (None, false) => {
+            format!("Nothing was imported: no line of the file could be used.{known}{refused}")
+        }
+    }
 }
 
 async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<()> {
@@ -352,11 +442,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let db = database(&settings).await?;
             startup::migrate(&db).await?;
-            let area = match area.trim().parse::<i64>() {
-                Ok(id) => services::groups::get(&db, crate::domain::GroupId(id)).await,
-                Err(_) => services::groups::find(&db, &area).await,
-            }
-            .map_err(cli_error)?;
+            let area = find_area(&db, &area).await?;
             let member = services::members::find_or_create(&db, &Actor::System, &name, &email)
                 .await
                 .map_err(cli_error)?;
@@ -396,6 +482,92 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 summary.providers, summary.patterns
             );
             Ok(())
+        }
+        Command::Import {
+            source,
+            file,
+            area,
+            dry_run,
+        } => {
+            let db = database(&settings).await?;
+            startup::migrate(&db).await?;
+            let area = find_area(&db, &area).await?;
+            let content = std::fs::read(&file)
+                .with_context(|| format!("could not read {}", file.display()))?;
+            let report = services::feedback::import_file(
+                &db,
+                &Actor::System,
+                services::feedback::ImportFile {
+                    area: area.id,
+                    source,
+                    file_name: file.display().to_string(),
+                    content,
+                    dry_run,
+                },
+            )
+            .await
+            .map_err(cli_error)?;
+            for refused in &report.rejected {
+                println!("line {}: {}", refused.line, refused.reason);
+            }
+            eprintln!("{}", import_summary(&report));
+            Ok(())
+        }
+        Command::Imports { action } => {
+            let db = database(&settings).await?;
+            startup::migrate(&db).await?;
+            match action {
+                ImportsAction::List { area } => {
+                    let area = find_area(&db, &area).await?;
+                    let mut after = None;
+                    loop {
+                        let page = services::feedback::list(
+                            &db,
+                            &Actor::System,
+                            area.id,
+                            crate::domain::page::PageRequest { first: 100, after },
+                        )
+                        .await
+                        .map_err(cli_error)?;
+                        for import in &page.items {
+                            println!(
+                                "{}\t{}\t{}\t{} rows\t{} refused\t{}\t{}",
+                                import.id,
+                                import.imported_at.format("%Y-%m-%d %H:%M"),
+                                import.source.command_word(),
+                                import.rows_imported,
+                                import.rows_rejected,
+                                import.file_name.as_str(),
+                                match import.undone_at {
+                                    Some(at) => format!("undone {}", at.format("%Y-%m-%d")),
+                                    None => "in force".to_owned(),
+                                }
+                            );
+                        }
+                        match (page.has_next_page, page.items.last()) {
+                            (true, Some(last)) => after = Some(last.id.0),
+                            _ => break,
+                        }
+                    }
+                    Ok(())
+                }
+                ImportsAction::Undo { id } => {
+                    let import = services::feedback::undo(
+                        &db,
+                        &Actor::System,
+                        crate::domain::FeedbackImportId(id),
+                    )
+                    .await
+                    .map_err(cli_error)?;
+                    eprintln!(
+                        "Import {} ({}, {}) is undone; the same file may be imported again.",
+                        import.id,
+                        import.source.label(),
+                        import.file_name.as_str()
+                    );
+                    Ok(())
+                }
+            }
         }
         Command::Token { action } => {
             let db = database(&settings).await?;

@@ -153,6 +153,7 @@ pub async fn load(
             ods_code: Set(None),
             parent_id: Set(None),
             created_at: Set(now),
+            import_id: Set(None),
         })
         .collect();
     insert_all(txn, provider_rows, 100).await?;

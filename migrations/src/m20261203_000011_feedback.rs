@@ -6,9 +6,8 @@
 //! belongs to, so a trust's figures include its sites'), one month and, where the source has
 //! one, one theme heading of the vocabulary. A suppressed count is kept as suppressed (a null
 //! value), never as zero. Imported data is about organisations, never about people.
-//! Items referred to the commissioners get a response clock: `items.response_due_on`, set
-//! when an item is referred and kept on the row so the overdue list is one indexed read; each
-//! area may set its own number of working days (`area_settings.response_working_days`).
+//! Providers added by an import of the ODS register remember it (`providers.import_id`), so
+//! undoing that import can take out what it added and nothing else.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -131,73 +130,20 @@ impl MigrationTrait for Migration {
         manager
             .alter_table(
                 Table::alter()
-                    .table(Items::Table)
-                    .add_column(ColumnDef::new(Items::ResponseDueOn).date().null())
+                    .table(Providers::Table)
+                    .add_column(ColumnDef::new(Providers::ImportId).big_integer().null())
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("items_response_due")
-                    .table(Items::Table)
-                    .col(Items::AreaId)
-                    .col(Items::ResponseDueOn)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(AreaSettings::Table)
-                    .add_column(
-                        ColumnDef::new(AreaSettings::ResponseWorkingDays)
-                            .integer()
-                            .not_null()
-                            .default(20),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        // Items already referred and not yet answered start their clock at their referral.
-        // The working days are counted by the application; until it recomputes them, the
-        // calendar equivalent of 20 working days (28 days) is a safe first due date.
-        let backfill = match manager.get_database_backend() {
-            sea_orm::DatabaseBackend::Postgres => {
-                "UPDATE items SET response_due_on = (referred_at + INTERVAL '28 days')::date \
-                 WHERE referred_at IS NOT NULL AND responded_at IS NULL"
-            }
-            _ => {
-                "UPDATE items SET response_due_on = date(referred_at, '+28 days') \
-                 WHERE referred_at IS NOT NULL AND responded_at IS NULL"
-            }
-        };
-        db.execute_unprepared(backfill).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_index(
-                Index::drop()
-                    .name("items_response_due")
-                    .table(Items::Table)
-                    .to_owned(),
-            )
-            .await?;
-        manager
             .alter_table(
                 Table::alter()
-                    .table(Items::Table)
-                    .drop_column(Items::ResponseDueOn)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(AreaSettings::Table)
-                    .drop_column(AreaSettings::ResponseWorkingDays)
+                    .table(Providers::Table)
+                    .drop_column(Providers::ImportId)
                     .to_owned(),
             )
             .await?;
@@ -255,23 +201,11 @@ enum Groups {
 enum Providers {
     Table,
     Id,
+    ImportId,
 }
 
 #[derive(DeriveIden)]
 enum Themes {
     Table,
     Id,
-}
-
-#[derive(DeriveIden)]
-enum Items {
-    Table,
-    AreaId,
-    ResponseDueOn,
-}
-
-#[derive(DeriveIden)]
-enum AreaSettings {
-    Table,
-    ResponseWorkingDays,
 }

@@ -448,6 +448,48 @@ pub fn may_see_submitter(
             .any(|s| s.group == origin && s.role.is_officer())
 }
 
+/// Feedback from other sources (FFT, complaints, PALS, Care Opinion) is imported into an area
+/// by its commissioners, who triangulate it, or by the operator; the ODS register, which every
+/// area shares, by an administrator of the area the import is recorded in.
+pub fn may_import(actor: &Actor, area: GroupId, register: bool) -> Result<(), Refusal> {
+    match actor {
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        Actor::System => Ok(()),
+        _ if register && actor.administers(area) => Ok(()),
+        _ if !register && actor.is_commissioner_of(area) => Ok(()),
+        _ if register => Err(Refusal::Forbidden(
+            "Only an administrator of this area can import the ODS register.",
+        )),
+        _ => Err(Refusal::Forbidden(
+            "Only the commissioners of this area can import its complaints, PALS, FFT and Care Opinion figures.",
+        )),
+    }
+}
+
+/// An area's imports are listed, and undone, by its commissioners and administrators.
+pub fn may_see_imports(actor: &Actor, area: GroupId) -> bool {
+    actor.administers(area) || actor.is_commissioner_of(area)
+}
+
+/// Triangulation figures are about organisations, not people. For a provider they are seen by
+/// the area's commissioners and its council's members, and by the members of a district whose
+/// PPGs have reported the provider (`reporting_districts`).
+pub fn may_triangulate(
+    actor: &Actor,
+    area: GroupId,
+    reporting_districts: &[GroupId],
+) -> Result<(), Refusal> {
+    match actor {
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        Actor::System => Ok(()),
+        _ if actor.is_commissioner_of(area) || sits_in(actor, area) => Ok(()),
+        _ if reporting_districts.iter().any(|d| sits_in(actor, *d)) => Ok(()),
+        _ => Err(Refusal::Forbidden(
+            "Triangulation for a provider is seen by the council and the commissioners of the area, and by districts whose PPGs have reported the provider.",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

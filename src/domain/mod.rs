@@ -44,6 +44,7 @@ macro_rules! stored_enum {
 }
 
 pub mod authz;
+pub mod clock;
 pub mod delivery;
 pub mod feedback;
 pub mod group;

@@ -10,6 +10,8 @@ pub mod chat_identity;
 pub mod chat_link_code;
 pub mod email_confirmation;
 pub mod email_link;
+pub mod external_feedback;
+pub mod feedback_import;
 pub mod group;
 pub mod group_mailing_address;
 pub mod item;

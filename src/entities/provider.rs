@@ -10,6 +10,8 @@ pub struct Model {
     pub ods_code: Option<String>,
     pub parent_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// The import of the ODS register that added it, if one did.
+    pub import_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,8 +7,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::domain::{
-    ApiTokenId, GroupId, ItemId, MeetingId, MemberId, MembershipId, NewsletterEntryId,
-    NewsletterId, PatternId, ProviderId, ThemeId, WatchId,
+    ApiTokenId, FeedbackImportId, GroupId, ItemId, MeetingId, MemberId, MembershipId,
+    NewsletterEntryId, NewsletterId, PatternId, ProviderId, ThemeId, WatchId,
 };
 use crate::error::{AppError, AppResult};
 
@@ -27,10 +27,11 @@ pub enum NodeType {
     Theme,
     Pattern,
     Watch,
+    FeedbackImport,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 12] = [
+    const ALL: [NodeType; 13] = [
         NodeType::Group,
         NodeType::Member,
         NodeType::Membership,
@@ -43,6 +44,7 @@ impl NodeType {
         NodeType::Theme,
         NodeType::Pattern,
         NodeType::Watch,
+        NodeType::FeedbackImport,
     ];
 
     fn name(self) -> &'static str {
@@ -59,6 +61,7 @@ impl NodeType {
             NodeType::Theme => "Theme",
             NodeType::Pattern => "Pattern",
             NodeType::Watch => "Watch",
+            NodeType::FeedbackImport => "FeedbackImport",
         }
     }
 }
@@ -79,6 +82,7 @@ impl NodeType {
             NodeType::Theme => "a theme",
             NodeType::Pattern => "a pattern",
             NodeType::Watch => "a watch",
+            NodeType::FeedbackImport => "an import",
         }
     }
 }
@@ -117,6 +121,7 @@ global_ids!(
     ThemeId => Theme,
     PatternId => Pattern,
     WatchId => Watch,
+    FeedbackImportId => FeedbackImport,
 );
 
 /// The global id of a typed id.

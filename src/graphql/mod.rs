@@ -5,6 +5,7 @@
 mod delivery;
 mod depth;
 mod errors;
+mod feedback;
 pub mod ids;
 mod items;
 mod loaders;
@@ -30,6 +31,7 @@ pub struct QueryRoot(
     items::ItemQuery,
     newsletters::NewsletterQuery,
     patterns::PatternQuery,
+    feedback::FeedbackQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -40,6 +42,7 @@ pub struct MutationRoot(
     newsletters::NewsletterMutation,
     patterns::PatternMutation,
     delivery::DeliveryMutation,
+    feedback::FeedbackMutation,
 );
 
 #[derive(MergedSubscription, Default)]

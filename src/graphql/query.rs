@@ -81,6 +81,19 @@ impl StructureQuery {
                 .load_one(crate::domain::PatternId(number))
                 .await?
                 .map(|p| Node::Pattern(super::patterns::PatternNode(p))),
+            NodeType::FeedbackImport => {
+                match services::feedback::get(
+                    reader(ctx),
+                    actor(ctx),
+                    crate::domain::FeedbackImportId(number),
+                )
+                .await
+                {
+                    Ok(i) => Some(Node::FeedbackImport(super::feedback::FeedbackImportNode(i))),
+                    Err(AppError::NotFound(_)) => None,
+                    Err(error) => return Err(error.into()),
+                }
+            }
             NodeType::ApiToken | NodeType::NewsletterEntry | NodeType::Watch => None,
         })
     }

@@ -69,6 +69,7 @@ pub enum Node {
     Newsletter(super::newsletters::NewsletterNode),
     Theme(super::patterns::ThemeNode),
     Pattern(super::patterns::PatternNode),
+    FeedbackImport(super::feedback::FeedbackImportNode),
 }
 
 pub struct GroupNode(pub Group);

@@ -153,7 +153,26 @@ async fn read_request(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<async_graphql::Request, Refusal> {
-    let max = state.limits.max_body_bytes;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let json = content_type.as_deref().map(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
+    // A file (an import) comes as a GraphQL multipart request, with room for the file. Only a
+    // bearer token signs a request in, which a cross-site form cannot send, so a multipart
+    // request needs no further protection against forgery.
+    let multipart = json.as_deref() == Some("multipart/form-data");
+    let max = if multipart {
+        crate::services::feedback::MAX_FILE_BYTES + 64 * 1024
+    } else {
+        state.limits.max_body_bytes
+    };
     let too_large = || {
         Refusal::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -161,24 +180,15 @@ async fn read_request(
             format!("The request is larger than Pyramid accepts ({max} bytes)."),
         )
     };
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
     match json.as_deref() {
-        Some("application/json" | "application/graphql-response+json") | None => {}
+        Some("application/json" | "application/graphql-response+json" | "multipart/form-data")
+        | None => {}
         Some(other) => {
             return Err(Refusal::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "BAD_REQUEST",
                 format!(
-                    "Send the request as JSON with `Content-Type: application/json` (this one was {other})."
+                    "Send the request as JSON with `Content-Type: application/json`, or a file as a GraphQL multipart upload (this one was {other})."
                 ),
             ));
         }
@@ -210,7 +220,41 @@ async fn read_request(
         }
         Ok(Ok(bytes)) => bytes,
     };
+    if multipart {
+        return parse_multipart(content_type.as_deref(), &bytes).await;
+    }
     parse_request(&bytes)
+}
+
+/// A GraphQL multipart request (the operations, the map and one file).
+async fn parse_multipart(
+    content_type: Option<&str>,
+    bytes: &[u8],
+) -> Result<async_graphql::Request, Refusal> {
+    let options = async_graphql::http::MultipartOptions::default()
+        .max_num_files(1)
+        .max_file_size(crate::services::feedback::MAX_FILE_BYTES);
+    let request = async_graphql::http::receive_body(content_type, bytes, options)
+        .await
+        .map_err(|error| {
+            Refusal::bad_request(match error {
+                async_graphql::ParseRequestError::PayloadTooLarge => {
+                    "The file is larger than Pyramid imports (20 MB): split it by month.".to_owned()
+                }
+                async_graphql::ParseRequestError::UnsupportedBatch => {
+                    "Send one query per request: batches of queries are not accepted.".to_owned()
+                }
+                _ => "The multipart request is not one Pyramid can read: send the parts 'operations' (the query and its variables, with the file's variable null), 'map' and the file, as the GraphQL multipart request specification sets out.".to_owned(),
+            })
+        })?;
+    if request.query.contains('\0') {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            "Text cannot contain NUL characters (\\u0000).",
+        ));
+    }
+    Ok(request)
 }
 
 /// One GraphQL request from a JSON body, or the sentence saying what is wrong with it.

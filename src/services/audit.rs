@@ -22,6 +22,7 @@ pub enum Subject {
     Pattern(i64),
     Watch(i64),
     Item(i64),
+    FeedbackImport(i64),
 }
 
 impl Subject {
@@ -38,6 +39,7 @@ impl Subject {
             Subject::Pattern(id) => ("pattern", id),
             Subject::Watch(id) => ("watch", id),
             Subject::Item(id) => ("item", id),
+            Subject::FeedbackImport(id) => ("feedback_import", id),
         }
     }
 }

@@ -81,6 +81,20 @@ pub async fn get(conn: &impl ConnectionTrait, id: GroupId) -> AppResult<Group> {
 }
 
 /// Loads many groups at once (for batched look-ups of parents).
+/// The council an `areaId` names, or the field error saying it names none.
+pub async fn area(conn: &impl ConnectionTrait, id: GroupId) -> AppResult<Group> {
+    let council = get(conn, id)
+        .await
+        .map_err(|_| AppError::bad_input("areaId", "There is no area with that id."))?;
+    if council.kind != GroupKind::Council {
+        return Err(AppError::bad_input(
+            "areaId",
+            "An area is named by its Patients' Council.",
+        ));
+    }
+    Ok(council)
+}
+
 pub async fn get_many(
     conn: &impl ConnectionTrait,
     ids: &[GroupId],

@@ -8,6 +8,7 @@ pub mod chat;
 pub mod delivery;
 pub mod demo;
 pub mod email;
+pub mod feedback;
 pub mod groups;
 pub mod items;
 pub mod meetings;

@@ -11,6 +11,7 @@ mod email;
 mod fake_discord;
 mod fake_smtp;
 mod faults;
+mod feedback;
 mod graphiql;
 mod helpers;
 mod hierarchy;

@@ -11,10 +11,10 @@
 pub mod formats;
 pub mod triangulation;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
-use super::ThemeId;
 use super::provider::{OdsCode, ProviderKind};
+use super::{FeedbackImportId, GroupId, MemberId, RedactedText, ThemeId};
 
 stored_enum!(
     /// Where a file of feedback comes from.
@@ -431,6 +431,23 @@ pub fn figures(body: &Body, heading_of: impl Fn(&str) -> Option<ThemeId>) -> Vec
             out
         }
     }
+}
+
+/// A file imported into an area.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    pub id: FeedbackImportId,
+    pub area_id: GroupId,
+    pub source: Source,
+    pub file_name: RedactedText,
+    pub rows_imported: u32,
+    pub rows_rejected: u32,
+    /// The months its figures cover (none for the register).
+    pub first_month: Option<Month>,
+    pub last_month: Option<Month>,
+    pub imported_by: Option<MemberId>,
+    pub imported_at: DateTime<Utc>,
+    pub undone_at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]

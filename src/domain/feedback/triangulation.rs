@@ -270,7 +270,7 @@ fn count_postings(overall: &mut BTreeMap<Month, Side>, figures: &[Stored]) {
 }
 
 /// Which way a count moved between the earlier and the later half of the period. Small counts
-/// move by chance, so a move counts only when it is at least two and at least half the
+/// move by chance, so a move counts only when it is at least three and at least half the
 /// earlier figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Movement {
@@ -280,7 +280,7 @@ pub enum Movement {
 }
 
 pub fn movement(earlier: u32, later: u32) -> Movement {
-    let threshold = (earlier / 2).max(2);
+    let threshold = (earlier / 2).max(3);
     if later >= earlier + threshold {
         Movement::Rising
     } else if earlier >= later + threshold.max(later / 2) {
@@ -617,10 +617,11 @@ mod tests {
     #[test]
     fn small_counts_do_not_make_a_movement() {
         assert_eq!(movement(0, 1), Movement::Level);
-        assert_eq!(movement(1, 3), Movement::Rising);
+        assert_eq!(movement(0, 2), Movement::Level);
+        assert_eq!(movement(1, 4), Movement::Rising);
         assert_eq!(movement(10, 14), Movement::Level);
         assert_eq!(movement(10, 15), Movement::Rising);
-        assert_eq!(movement(6, 2), Movement::Falling);
+        assert_eq!(movement(6, 3), Movement::Falling);
         assert_eq!(movement(3, 2), Movement::Level);
     }
 }

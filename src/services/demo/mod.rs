@@ -9,12 +9,14 @@ mod people;
 use sea_orm::DatabaseConnection;
 
 use crate::domain::authz::{Actor, OrgRole};
+use crate::domain::feedback::{Month, Source};
 use crate::domain::group::GroupKind;
 use crate::domain::member::Role;
 use crate::domain::provider::ProviderKind;
 use crate::domain::{GroupId, MemberId};
+use crate::error::AppError;
 use crate::error::AppResult;
-use crate::services::{members, tokens};
+use crate::services::{feedback, members, tokens};
 
 use activity::seed_activity;
 use people::{
@@ -203,6 +205,7 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<Vec<DemoToken>> {
         commissioner,
     )
     .await?;
+    import_samples(db, council.id).await?;
 
     let holders = [
         ("admin", Some(administrator)),
@@ -234,6 +237,72 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<Vec<DemoToken>> {
         issued.push(DemoToken { role, secret });
     }
     Ok(issued)
+}
+
+/// The repository's sample files (`samples/feedback/`), in the order they must go in.
+const SAMPLES: [(Source, &str, &str); 5] = [
+    (
+        Source::OdsRegister,
+        "ods-register.csv",
+        include_str!("../../../samples/feedback/ods-register.csv"),
+    ),
+    (
+        Source::Fft,
+        "fft.csv",
+        include_str!("../../../samples/feedback/fft.csv"),
+    ),
+    (
+        Source::Complaints,
+        "complaints.csv",
+        include_str!("../../../samples/feedback/complaints.csv"),
+    ),
+    (
+        Source::Pals,
+        "pals.csv",
+        include_str!("../../../samples/feedback/pals.csv"),
+    ),
+    (
+        Source::CareOpinion,
+        "care-opinion.csv",
+        include_str!("../../../samples/feedback/care-opinion.csv"),
+    ),
+];
+
+/// The months the sample files cover, in order.
+const SAMPLE_MONTHS: [&str; 3] = ["2026-09", "2026-10", "2026-11"];
+
+/// Imports the sample files as the last three whole months, so the demo's triangulation and
+/// reports show a full quarter beside its items whenever it is run. A file imported already
+/// is left as it is.
+async fn import_samples(db: &DatabaseConnection, area: GroupId) -> AppResult<()> {
+    let this_month = Month::of(crate::services::today());
+    let months = [
+        this_month.previous().previous().previous(),
+        this_month.previous().previous(),
+        this_month.previous(),
+    ];
+    for (source, name, text) in SAMPLES {
+        let mut content = text.to_owned();
+        // Placeholders first, so a month moved onto another sample month is not moved twice.
+        for (n, sample) in SAMPLE_MONTHS.iter().enumerate() {
+            content = content.replace(sample, &format!("@MONTH{n}@"));
+        }
+        for (n, month) in months.iter().enumerate() {
+            content = content.replace(&format!("@MONTH{n}@"), &month.code());
+        }
+        let file = feedback::ImportFile {
+            area,
+            source,
+            file_name: format!("samples/feedback/{name}"),
+            content: content.into_bytes(),
+            dry_run: false,
+        };
+        match feedback::import_file(db, &Actor::System, file).await {
+            Ok(_) | Err(AppError::Conflict(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
 }
 
 /// Gives a demo person a role in the demo area unless they hold it already.

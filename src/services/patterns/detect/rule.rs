@@ -8,7 +8,6 @@ use serde_json::json;
 use super::recompute::{providers_of, recompute};
 use crate::domain::GroupId;
 use crate::domain::authz::Actor;
-use crate::domain::group::GroupKind;
 use crate::domain::pattern::PatternRule;
 use crate::entities::area_setting;
 use crate::error::{AppError, AppResult};
@@ -54,15 +53,7 @@ pub async fn set_rule(
             "The window is 7 to 730 days.",
         ));
     }
-    let council = groups::get(db, area)
-        .await
-        .map_err(|_| AppError::bad_input("areaId", "There is no area with that id."))?;
-    if council.kind != GroupKind::Council {
-        return Err(AppError::bad_input(
-            "areaId",
-            "An area is named by its Patients' Council.",
-        ));
-    }
+    groups::area(db, area).await?;
     let txn = db.begin().await?;
     area_setting::Entity::delete_by_id(area.0)
         .exec(&txn)
