@@ -179,6 +179,12 @@ pub async fn load(
                 submission_hash: Set(None),
                 severity: Set(None),
                 severity_reason: Set(None),
+                response_due_on: Set(referred_at.map(|at| {
+                    pyramid::domain::clock::due_on(
+                        at.date_naive(),
+                        pyramid::domain::clock::DEFAULT_WORKING_DAYS,
+                    )
+                })),
             });
         }
         // Keep each statement under SQLite's 32,766 bound parameters.

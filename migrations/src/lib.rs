@@ -13,6 +13,7 @@ mod m20261201_000007_patterns;
 mod m20261201_000009_email;
 mod m20261202_000010_pattern_windows;
 mod m20261203_000011_feedback;
+mod m20261203_000012_response_clock;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_email::Migration),
             Box::new(m20261202_000010_pattern_windows::Migration),
             Box::new(m20261203_000011_feedback::Migration),
+            Box::new(m20261203_000012_response_clock::Migration),
         ]
     }
 }

@@ -368,6 +368,7 @@ mod tests {
             lead_item_id: None,
             latest_event_id: None,
             referred_at: None,
+            response_due_on: None,
             responded_at: None,
             created_at: at,
             updated_at: at,

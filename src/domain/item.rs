@@ -278,6 +278,8 @@ pub struct Item {
     pub latest_event_id: Option<ItemEventId>,
     pub referred_at: Option<DateTime<Utc>>,
     pub responded_at: Option<DateTime<Utc>>,
+    /// When the commissioners' answer is due (set at referral; see `clock`).
+    pub response_due_on: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -294,6 +296,11 @@ impl Item {
             self.share_name,
         )
         .then_some(self.submitter_id)
+    }
+
+    /// Referred, not yet answered, and past the day its answer was due.
+    pub fn overdue(&self, today: NaiveDate) -> bool {
+        self.status == Status::Referred && self.response_due_on.is_some_and(|due| due < today)
     }
 
     /// For a referred item: whole hours it waited (or, unanswered, has been waiting until

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// An area's own settings (today: its pattern rule).
+/// An area's own settings: its pattern rule, and the working days the commissioners have to
+/// answer a referral.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "area_settings")]
 pub struct Model {
@@ -8,6 +9,7 @@ pub struct Model {
     pub area_id: i64,
     pub pattern_min_ppgs: i32,
     pub pattern_window_days: i32,
+    pub response_working_days: i32,
     pub updated_at: DateTimeUtc,
 }
 

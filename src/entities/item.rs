@@ -43,6 +43,9 @@ pub struct Model {
     /// fast path.
     pub severity: Option<i16>,
     pub severity_reason: Option<RedactedText>,
+    /// For an item referred to the commissioners: when its answer is due (the area's
+    /// working days after the referral).
+    pub response_due_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

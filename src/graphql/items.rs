@@ -306,6 +306,18 @@ impl ItemNode {
         self.0.responded_at
     }
 
+    /// For an item referred to the commissioners: the day its answer is due (the area's
+    /// working days after the referral, weekends and England's bank holidays not counted).
+    async fn response_due_on(&self) -> Option<super::scalars::Date> {
+        self.0.response_due_on.map(super::scalars::Date)
+    }
+
+    /// Referred, not yet answered, and past the day its answer was due.
+    async fn overdue(&self) -> bool {
+        self.0
+            .overdue(crate::domain::clock::uk_date(crate::services::now()))
+    }
+
     /// For a referred item: whole hours it waited (or has been waiting) for an answer.
     async fn hours_waiting(&self) -> Option<i64> {
         self.0.hours_waiting(Utc::now())
@@ -502,6 +514,8 @@ pub struct ItemFilterInput {
     pub submitter_id: Option<ID>,
     /// Words to find in the title or text.
     pub search: Option<String>,
+    /// Referred to the commissioners, not yet answered, and past the day the answer was due.
+    pub overdue: Option<bool>,
 }
 
 impl ItemFilterInput {
@@ -550,9 +564,25 @@ impl ItemFilterInput {
                 .map(|id| ids::from_global::<MemberId>(&id, "submitterId"))
                 .transpose()?,
             search: self.search,
+            overdue: self.overdue,
             ..Default::default()
         })
     }
+}
+
+#[derive(InputObject)]
+pub struct SetResponseClockInput {
+    /// The area (its council).
+    pub area_id: ID,
+    /// 1 to 120.
+    pub working_days: i32,
+}
+
+/// An area's response clock: referred items are due an answer this many working days after
+/// their referral (weekends and England's bank holidays are not working days).
+#[derive(SimpleObject)]
+pub struct ResponseClock {
+    pub working_days: i32,
 }
 
 #[derive(Default)]
@@ -560,6 +590,13 @@ pub struct ItemQuery;
 
 #[Object]
 impl ItemQuery {
+    /// How many working days an area's commissioners have to answer a referral.
+    async fn response_clock(&self, ctx: &Context<'_>, area_id: ID) -> Result<ResponseClock> {
+        let area = ids::from_global::<GroupId>(&area_id, "areaId")?;
+        let working_days = items::clock::working_days(reader(ctx), area).await?;
+        Ok(ResponseClock { working_days })
+    }
+
     /// Items you may see, newest first unless `orderBy` says otherwise.
     #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn items(
@@ -746,6 +783,20 @@ async fn act(ctx: &Context<'_>, id: &ID, action: Action) -> Result<ItemPayload> 
 
 #[Object]
 impl ItemMutation {
+    /// Sets how many working days an area's commissioners have to answer a referral (its
+    /// administrators; 20 unless set). Items referred from now on are due after the new number;
+    /// those referred already keep their due date.
+    async fn set_response_clock(
+        &self,
+        ctx: &Context<'_>,
+        input: SetResponseClockInput,
+    ) -> Result<ResponseClock> {
+        let area = ids::from_global::<GroupId>(&input.area_id, "areaId")?;
+        let working_days =
+            items::clock::set_working_days(db(ctx), actor(ctx), area, input.working_days).await?;
+        Ok(ResponseClock { working_days })
+    }
+
     /// Raises an item in a group you belong to. Personal identifiers are removed from the
     /// text first; the payload says what was removed.
     async fn raise_item(

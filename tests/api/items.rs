@@ -925,3 +925,131 @@ async fn a_dashboard_page_of_items_costs_the_same_whatever_its_size() {
         "statements for 5 vs 50 items: {costs:?}"
     );
 }
+
+#[tokio::test]
+async fn a_referral_has_a_response_clock_and_shows_as_overdue_once_past_it() {
+    use chrono::{Datelike, Weekday};
+    use pyramid::entities::item as item_db;
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+
+    let app = TestApp::spawn().await;
+    let p = Pyramid::build(&app).await;
+    let area = gid("Group", p.council.0);
+    let mut input = soft_intelligence(p.ppgs[0][0].0, "Wrong dose", "Given the wrong dose twice.");
+    input["safetyConcern"] = json!(true);
+    let raised = raise(&app, p.ppg_member.token(), input.clone()).await;
+    let id = raised["item"]["id"].as_str().unwrap().to_owned();
+
+    const ONE: &str = "query($id: ID!) { node(id: $id) { ... on Item { responseDueOn overdue } } }";
+    let item = app
+        .graphql(p.commissioner.token(), ONE, json!({ "id": id }))
+        .await
+        .ok();
+    let due: chrono::NaiveDate = item["node"]["responseDueOn"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    // 20 working days: four weeks, and a few days more for any bank holidays on the way.
+    let days = (due - today).num_days();
+    assert!((27..=36).contains(&days), "due in {days} days");
+    assert!(!matches!(due.weekday(), Weekday::Sat | Weekday::Sun));
+    assert_eq!(item["node"]["overdue"], false);
+
+    // The clock runs out (as if the weeks had passed).
+    let number: i64 = {
+        use base64::Engine;
+        let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&id)
+            .unwrap();
+        String::from_utf8(text)
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let row = item_db::Entity::find_by_id(number)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: item_db::ActiveModel = row.into();
+    row.response_due_on = Set(Some(today - chrono::Duration::days(1)));
+    row.update(&app.db).await.unwrap();
+
+    const OVERDUE: &str = "{ items(filter: { overdue: true }) { edges { node { id overdue } } } }";
+    let late = app
+        .graphql(p.commissioner.token(), OVERDUE, json!({}))
+        .await
+        .ok();
+    assert_eq!(late["items"]["edges"][0]["node"]["id"], id.as_str());
+    assert_eq!(late["items"]["edges"][0]["node"]["overdue"], true);
+    app.graphql(
+        p.commissioner.token(),
+        "mutation($id: ID!) { respondToItem(input: { itemId: $id, answer: \"A pharmacist now checks every dose.\", outcome: CHANGE_MADE }) { item { status } } }",
+        json!({ "id": id }),
+    )
+    .await
+    .ok();
+    let late = app
+        .graphql(p.commissioner.token(), OVERDUE, json!({}))
+        .await
+        .ok();
+    assert_eq!(
+        late["items"]["edges"],
+        json!([]),
+        "answered, it is no longer overdue"
+    );
+
+    // The area's administrators set its clock; the pattern rule leaves it as it is.
+    const SET: &str = "mutation($a: ID!, $d: Int!) { setResponseClock(input: { areaId: $a, workingDays: $d }) { workingDays } }";
+    let refused = app
+        .graphql(p.commissioner.token(), SET, json!({ "a": area, "d": 5 }))
+        .await;
+    assert_eq!(refused.code(), "FORBIDDEN");
+    let bad = app
+        .graphql(p.admin.token(), SET, json!({ "a": area, "d": 0 }))
+        .await;
+    assert_eq!((bad.code(), bad.field()), ("BAD_USER_INPUT", "workingDays"));
+    app.graphql(p.admin.token(), SET, json!({ "a": area, "d": 5 }))
+        .await
+        .ok();
+    app.graphql(
+        p.admin.token(),
+        "mutation($a: ID!) { setPatternRule(input: { areaId: $a, minPpgs: 3, windowDays: 60 }) { rule { minPpgs } } }",
+        json!({ "a": area }),
+    )
+    .await
+    .ok();
+    let clock = app
+        .graphql(
+            None,
+            "query($a: ID!) { responseClock(areaId: $a) { workingDays } }",
+            json!({ "a": area }),
+        )
+        .await
+        .ok();
+    assert_eq!(clock["responseClock"]["workingDays"], 5);
+    let second = raise(&app, p.ppg_member.token(), input).await;
+    let item = app
+        .graphql(
+            p.commissioner.token(),
+            ONE,
+            json!({ "id": second["item"]["id"] }),
+        )
+        .await
+        .ok();
+    let due: chrono::NaiveDate = item["node"]["responseDueOn"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let days = (due - today).num_days();
+    assert!(
+        (5..=12).contains(&days),
+        "5 working days: due in {days} days"
+    );
+}

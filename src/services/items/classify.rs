@@ -240,10 +240,15 @@ pub(crate) async fn refer_for_safety(
     };
     let event = trail::record(txn, actor, referral).await?;
     let now = crate::services::now();
+    let due = match model.area_id {
+        Some(area) => Some(super::clock::due_on(txn, GroupId(area), now).await?),
+        None => None,
+    };
     let mut row: db::ActiveModel = model.into();
     row.status = Set(Status::Referred.as_str().to_owned());
     row.safety_concern = Set(true);
     row.referred_at = Set(Some(now));
+    row.response_due_on = Set(due);
     row.latest_event_id = Set(Some(event));
     row.updated_at = Set(now);
     let model = row.update(txn).await?;

@@ -175,6 +175,7 @@ pub(super) async fn link_in(
     row.current_group_id = Set(lead.current_group_id);
     row.status = Set(lead.status.clone());
     row.referred_at = Set(lead.referred_at);
+    row.response_due_on = Set(lead.response_due_on);
     let joined = NewEvent {
         to_group: Some(lead_group).filter(|_| !climb.is_empty()),
         note: Some(RedactedText::scrub(&format!(

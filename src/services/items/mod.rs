@@ -4,6 +4,7 @@
 //! may see.
 
 mod classify;
+pub mod clock;
 mod link;
 mod moves;
 mod raise;

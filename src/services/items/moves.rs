@@ -191,6 +191,10 @@ async fn move_one(
     }
     let now = crate::services::now();
     let submitter = MemberId(model.submitter_id);
+    let due = match (plan.to_status == Status::Referred, model.area_id) {
+        (true, Some(area)) => Some(super::clock::due_on(txn, GroupId(area), now).await?),
+        _ => None,
+    };
     let mut row: db::ActiveModel = model.into();
     row.status = Set(plan.to_status.as_str().to_owned());
     if let Some(group) = to_group {
@@ -198,6 +202,7 @@ async fn move_one(
     }
     if plan.to_status == Status::Referred {
         row.referred_at = Set(Some(now));
+        row.response_due_on = Set(due);
     }
     if plan.to_status == Status::Responded {
         row.responded_at = Set(Some(now));

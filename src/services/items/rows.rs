@@ -55,6 +55,7 @@ pub(crate) fn from_model(m: db::Model) -> AppResult<Item> {
         latest_event_id: m.latest_event_id.map(ItemEventId),
         referred_at: m.referred_at,
         responded_at: m.responded_at,
+        response_due_on: m.response_due_on,
         created_at: m.created_at,
         updated_at: m.updated_at,
     })

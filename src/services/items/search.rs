@@ -48,6 +48,8 @@ pub struct ItemFilter {
     pub raised_until: Option<chrono::DateTime<chrono::Utc>>,
     /// Scored at least this severe.
     pub min_severity: Option<crate::domain::item::Severity>,
+    /// Referred, unanswered and past the day the answer was due (`Some(true)`), or not.
+    pub overdue: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -199,6 +201,13 @@ pub async fn list(
     }
     if let Some(safety) = filter.safety_concern {
         query = query.filter(db::Column::SafetyConcern.eq(safety));
+    }
+    if let Some(overdue) = filter.overdue {
+        let today = crate::domain::clock::uk_date(crate::services::now());
+        let late = sea_orm::Condition::all()
+            .add(db::Column::Status.eq(crate::domain::item::Status::Referred.as_str()))
+            .add(db::Column::ResponseDueOn.lt(today));
+        query = query.filter(if overdue { late } else { late.not() });
     }
     if let Some(from) = filter.raised_from {
         query =

@@ -55,17 +55,24 @@ pub async fn set_rule(
     }
     groups::area(db, area).await?;
     let txn = db.begin().await?;
-    area_setting::Entity::delete_by_id(area.0)
-        .exec(&txn)
-        .await?;
-    area_setting::ActiveModel {
+    // The area's other setting (its response clock) stays as it is.
+    let current = area_setting::Entity::find_by_id(area.0).one(&txn).await?;
+    let row = area_setting::ActiveModel {
         area_id: Set(area.0),
         pattern_min_ppgs: Set(min_ppgs),
         pattern_window_days: Set(window_days),
+        response_working_days: Set(current
+            .as_ref()
+            .map_or(crate::domain::clock::DEFAULT_WORKING_DAYS, |c| {
+                c.response_working_days
+            })),
         updated_at: Set(crate::services::now()),
+    };
+    if current.is_some() {
+        row.update(&txn).await?;
+    } else {
+        row.insert(&txn).await?;
     }
-    .insert(&txn)
-    .await?;
     audit::record(
         &txn,
         actor,
