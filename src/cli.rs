@@ -87,6 +87,19 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Write an area's anonymised counts (month x provider x theme x source) as CSV to
+    /// standard output; counts from 1 to 4 are suppressed (*).
+    Export {
+        /// The area's council, by name or number.
+        #[arg(long)]
+        area: String,
+        /// The first day of the first month, such as 2026-09-01.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// A day of the last month, such as 2026-11-30.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+    },
     /// List or undo an area's imports.
     Imports {
         #[command(subcommand)]
@@ -511,6 +524,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("line {}: {}", refused.line, refused.reason);
             }
             eprintln!("{}", import_summary(&report));
+            Ok(())
+        }
+        Command::Export { area, from, to } => {
+            let db = database(&settings).await?;
+            startup::migrate(&db).await?;
+            let area = find_area(&db, &area).await?;
+            let csv = services::feedback::export(&db, &Actor::System, area.id, from, to)
+                .await
+                .map_err(cli_error)?;
+            print!("{csv}");
             Ok(())
         }
         Command::Imports { action } => {

@@ -240,6 +240,20 @@ impl FeedbackQuery {
         ))
     }
 
+    /// The area's counts as CSV (month, provider, theme heading, source, measure, count) from
+    /// `from` to `to` (whole months, at most 36), anonymised for open data: counts from 1 to 4
+    /// are `*`, as NHS England suppresses them. For the area's commissioners and council.
+    async fn feedback_export(
+        &self,
+        ctx: &Context<'_>,
+        area_id: ID,
+        from: Date,
+        to: Date,
+    ) -> Result<String> {
+        let area = ids::from_global::<GroupId>(&area_id, "areaId")?;
+        Ok(feedback::export(reader(ctx), actor(ctx), area, from.0, to.0).await?)
+    }
+
     /// A provider's soft intelligence beside complaints, PALS, the Friends and Family Test and
     /// Care Opinion, month by month from `from` to `to` (whole months, at most 36), overall and
     /// per theme heading, with what a reader should notice where the sources disagree. An

@@ -738,3 +738,44 @@ RX1,2026-10,Mrs Jane Smith discharge,Ward 3 - Mr Arjun Patel 943 476 5919,1,0,0,
     );
     assert!(rows.iter().any(|r| r.measure == "CO_TAG_NEGATIVE"));
 }
+
+#[tokio::test]
+async fn the_export_counts_every_source_and_suppresses_small_counts() {
+    let (app, p) = imported().await;
+    const EXPORT: &str =
+        "query($a: ID!) { feedbackExport(areaId: $a, from: \"2026-09-01\", to: \"2026-11-30\") }";
+    let area = json!({ "a": gid("Group", p.council.0) });
+    let csv = app
+        .graphql(p.commissioner.token(), EXPORT, area.clone())
+        .await
+        .ok()["feedbackExport"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "month,provider_ods_code,provider,theme,source,measure,count"
+    );
+    for expected in [
+        // fft.csv: the trust's two sites together.
+        "2026-09,RX1,Trentvale Hospitals NHS Trust,,FFT,FFT_RESPONSES,508",
+        // complaints.csv: five about waiting in A&E are shown, three about discharge are not.
+        "2026-09,RX1,Trentvale Hospitals NHS Trust,waiting,COMPLAINTS,COMPLAINTS_NEW,5",
+        "2026-09,RX1,Trentvale Hospitals NHS Trust,discharge,COMPLAINTS,COMPLAINTS_NEW,*",
+        // Chase Hill Unit's own FFT counts were suppressed at source.
+        "2026-09,RX2,Chase Mental Health NHS Foundation Trust,,FFT,FFT_VERY_GOOD,*",
+        "2026-11,RX3,Staffordshire Out-of-Hours GP Service,access,COMPLAINTS,COMPLAINTS_NEW,7",
+    ] {
+        assert!(lines.contains(&expected), "{expected} not in\n{csv}");
+    }
+    for line in &lines[1..] {
+        let count = line.rsplit(',').next().unwrap();
+        assert!(
+            count == "*" || count == "0" || count.parse::<u32>().unwrap() >= 5,
+            "a small count is published: {line}"
+        );
+    }
+    let refused = app.graphql(p.ppg_member.token(), EXPORT, area).await;
+    assert_eq!(refused.code(), "FORBIDDEN");
+}

@@ -8,6 +8,7 @@
 //! Imported data is about organisations, never about people: no file layout has a column for
 //! a person, and nothing free-text from a file is kept.
 
+pub mod export;
 pub mod formats;
 pub mod triangulation;
 

@@ -2,9 +2,11 @@
 //! undoing imports (here), and putting them beside the pyramid's own soft intelligence
 //! (`triangulate.rs`).
 
+mod export;
 mod import;
 mod triangulate;
 
+pub use export::export;
 pub use import::{ImportFile, ImportReport, MAX_FILE_BYTES, import_file};
 pub use triangulate::{ProviderTriangulation, triangulation};
 
