@@ -2,6 +2,7 @@
 //! for the layers and the rules between them.
 
 pub mod app;
+pub mod charts;
 pub mod chat;
 pub mod cli;
 pub mod configuration;

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Count, Measure, Month};
 use crate::domain::ThemeId;
+use crate::domain::spc::{Chart, Signal};
 use crate::domain::theme::Polarity;
 
 /// A report of the pyramid's own about the provider: its month and its theme headings, each
@@ -307,6 +308,35 @@ fn span(months: &[(Month, Side)]) -> String {
     }
 }
 
+/// Months a run chart needs before its signals are read.
+const CHART_MONTHS: usize = 6;
+
+fn latest_signal(
+    months: Months<'_>,
+    of: fn(&Side) -> u32,
+    what: &str,
+    name: &str,
+) -> Option<String> {
+    if months.len() < CHART_MONTHS {
+        return None;
+    }
+    let values: Vec<f64> = months.iter().map(|(_, s)| f64::from(of(s))).collect();
+    let chart = Chart::of(&values)?;
+    let last = values.len() - 1;
+    let signal = chart.signals[last].iter().find(|s| s.is_high())?;
+    Some(format!(
+        "{what} about {name} in {} ({}) {}: the mean over these {} months is {:.1}.",
+        months[last].0.label(),
+        values[last],
+        match signal {
+            Signal::AboveLimit => format!("are above the upper process limit ({:.1})", chart.upper),
+            other => format!("are {}", other.describe()),
+        },
+        values.len(),
+        chart.mean
+    ))
+}
+
 fn findings(
     months: &[(Month, Side)],
     themes: &[ThemeRow],
@@ -368,6 +398,24 @@ fn findings(
             out.push(format!(
                 "Concerns about {name} in soft intelligence rose from {soft_before} ({earlier_span}) to {soft_after} ({later_span}); no complaints figures for the period have been imported to compare."
             ));
+        }
+    }
+
+    // Over six months or more, the latest month of each heading is read as a run chart
+    // (Making Data Count): special cause variation upwards is worth a sentence of its own.
+    for row in themes {
+        let Some(theme) = row.theme else { continue };
+        let name = heading_name(theme);
+        for (what, of) in [
+            (
+                "Concerns in soft intelligence",
+                (|s: &Side| s.soft_negative) as fn(&Side) -> u32,
+            ),
+            ("Complaints", |s: &Side| s.complaints.count),
+        ] {
+            if let Some(sentence) = latest_signal(&row.months, of, what, &name) {
+                out.push(sentence);
+            }
         }
     }
 
@@ -623,5 +671,26 @@ mod tests {
         assert_eq!(movement(10, 15), Movement::Rising);
         assert_eq!(movement(6, 3), Movement::Falling);
         assert_eq!(movement(3, 2), Movement::Level);
+    }
+
+    #[test]
+    fn a_month_beyond_the_process_limits_is_named_over_six_months_or_more() {
+        let months = month(5).through(month(11));
+        let mut reports = Vec::new();
+        for (m, n) in [(5, 1), (6, 2), (7, 1), (8, 2), (9, 1), (10, 2), (11, 9)] {
+            for _ in 0..n {
+                reports.push(concern(m));
+            }
+        }
+        let t = triangulate(&months, &reports, &[], |_| "discharge".into());
+        assert!(
+            t.findings.iter().any(|f| f.starts_with(
+                "Concerns in soft intelligence about discharge in November 2026 (9) are above the upper process limit"
+            )),
+            "{:?}",
+            t.findings
+        );
+        let short = triangulate(&months[2..], &reports, &[], |_| "discharge".into());
+        assert!(short.findings.iter().all(|f| !f.contains("process limit")));
     }
 }
