@@ -95,6 +95,36 @@ pub async fn area(conn: &impl ConnectionTrait, id: GroupId) -> AppResult<Group> 
     Ok(council)
 }
 
+/// Changes some of an area's settings (its pattern rule, its response clock), keeping the
+/// others as they are; an area without settings of its own starts from the defaults.
+pub(crate) async fn change_area_settings(
+    conn: &impl ConnectionTrait,
+    area: GroupId,
+    change: impl FnOnce(&mut crate::entities::area_setting::Model),
+) -> AppResult<()> {
+    use crate::entities::area_setting;
+    use sea_orm::{ActiveModelTrait, IntoActiveModel};
+    let current = area_setting::Entity::find_by_id(area.0).one(conn).await?;
+    let rule = crate::domain::pattern::PatternRule::default();
+    let mut settings = current.clone().unwrap_or(area_setting::Model {
+        area_id: area.0,
+        pattern_min_ppgs: rule.min_ppgs as i32,
+        pattern_window_days: rule.window.num_days() as i32,
+        response_working_days: crate::domain::clock::DEFAULT_WORKING_DAYS,
+        updated_at: crate::services::now(),
+    });
+    change(&mut settings);
+    settings.updated_at = crate::services::now();
+    let mut row = settings.into_active_model();
+    if current.is_some() {
+        row.reset_all().update(conn).await?;
+    } else {
+        row = row.reset_all();
+        row.insert(conn).await?;
+    }
+    Ok(())
+}
+
 pub async fn get_many(
     conn: &impl ConnectionTrait,
     ids: &[GroupId],

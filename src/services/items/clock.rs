@@ -3,9 +3,7 @@
 //! number of working days.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait};
 use serde_json::json;
 
 use crate::domain::GroupId;
@@ -65,24 +63,10 @@ pub async fn set_working_days(
     }
     groups::area(db, area).await?;
     let txn = db.begin().await?;
-    let current = area_setting::Entity::find_by_id(area.0).one(&txn).await?;
-    let rule = crate::domain::pattern::PatternRule::default();
-    let row = area_setting::ActiveModel {
-        area_id: Set(area.0),
-        pattern_min_ppgs: Set(current
-            .as_ref()
-            .map_or(rule.min_ppgs as i32, |c| c.pattern_min_ppgs)),
-        pattern_window_days: Set(current
-            .as_ref()
-            .map_or(rule.window.num_days() as i32, |c| c.pattern_window_days)),
-        response_working_days: Set(days),
-        updated_at: Set(crate::services::now()),
-    };
-    if current.is_some() {
-        row.update(&txn).await?;
-    } else {
-        row.insert(&txn).await?;
-    }
+    groups::change_area_settings(&txn, area, |settings| {
+        settings.response_working_days = days;
+    })
+    .await?;
     audit::record(
         &txn,
         actor,

@@ -1,8 +1,6 @@
 //! An area's pattern rule: how many PPGs within how many days make a pattern.
 
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait};
 use serde_json::json;
 
 use super::recompute::{providers_of, recompute};
@@ -55,24 +53,11 @@ pub async fn set_rule(
     }
     groups::area(db, area).await?;
     let txn = db.begin().await?;
-    // The area's other setting (its response clock) stays as it is.
-    let current = area_setting::Entity::find_by_id(area.0).one(&txn).await?;
-    let row = area_setting::ActiveModel {
-        area_id: Set(area.0),
-        pattern_min_ppgs: Set(min_ppgs),
-        pattern_window_days: Set(window_days),
-        response_working_days: Set(current
-            .as_ref()
-            .map_or(crate::domain::clock::DEFAULT_WORKING_DAYS, |c| {
-                c.response_working_days
-            })),
-        updated_at: Set(crate::services::now()),
-    };
-    if current.is_some() {
-        row.update(&txn).await?;
-    } else {
-        row.insert(&txn).await?;
-    }
+    groups::change_area_settings(&txn, area, |settings| {
+        settings.pattern_min_ppgs = min_ppgs;
+        settings.pattern_window_days = window_days;
+    })
+    .await?;
     audit::record(
         &txn,
         actor,
