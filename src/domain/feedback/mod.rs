@@ -229,6 +229,13 @@ fn month_number(name: &str) -> Option<u32> {
         .map(|i| i as u32 + 1)
 }
 
+/// The day a report of the pyramid's own counts on beside other sources: the day of the
+/// experience it reports, where the reporter gave it (as complaints count by when they were
+/// made and the FFT by when it was answered), else the UK day it was raised.
+pub fn report_day(experienced_on: Option<NaiveDate>, raised_at: DateTime<Utc>) -> NaiveDate {
+    experienced_on.unwrap_or_else(|| super::clock::uk_date(raised_at))
+}
+
 /// A line of a file that was not imported, and why, in a sentence the importer can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineError {

@@ -8,7 +8,6 @@ use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::domain::authz::{self, Actor};
-use crate::domain::clock::uk_date;
 use crate::domain::feedback::export::{Cells, Column};
 use crate::domain::feedback::{Count, Measure, Month};
 use crate::domain::item::Sentiment;
@@ -109,7 +108,7 @@ pub async fn export(
     let register = providers::get_many(conn, &provider_ids).await?;
     let mut counted: HashMap<i64, (Month, ProviderId, Column)> = HashMap::new();
     for (id, provider, experienced_on, created_at, sentiment) in items {
-        let day = experienced_on.unwrap_or_else(|| uk_date(created_at));
+        let day = crate::domain::feedback::report_day(experienced_on, created_at);
         let (Some(provider), true) = (provider, day >= start && day < end) else {
             continue;
         };

@@ -9,7 +9,6 @@ use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::domain::authz::{self, Actor, OrgRole};
-use crate::domain::clock::uk_date;
 use crate::domain::feedback::triangulation::{self, SoftReport, Stored, Triangulation};
 use crate::domain::feedback::{Count, Measure, Month};
 use crate::domain::group::GroupKind;
@@ -211,7 +210,7 @@ async fn soft_reports(
         .await?;
     let mut reports: HashMap<i64, SoftReport> = HashMap::new();
     for (id, experienced_on, created_at, sentiment) in rows {
-        let day = experienced_on.unwrap_or_else(|| uk_date(created_at));
+        let day = crate::domain::feedback::report_day(experienced_on, created_at);
         if day < start || day >= end {
             continue;
         }
