@@ -14,6 +14,7 @@ mod m20261201_000009_email;
 mod m20261202_000010_pattern_windows;
 mod m20261203_000011_feedback;
 mod m20261203_000012_response_clock;
+mod m20261204_000014_reports;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_pattern_windows::Migration),
             Box::new(m20261203_000011_feedback::Migration),
             Box::new(m20261203_000012_response_clock::Migration),
+            Box::new(m20261204_000014_reports::Migration),
         ]
     }
 }

@@ -53,4 +53,9 @@ typed_id!(
     /// One file of other feedback (FFT, complaints, PALS, Care Opinion) or of the ODS register,
     /// imported.
     FeedbackImportId,
+    /// A published report: an area's monthly patient-experience report or its annual
+    /// consultation report.
+    ReportId,
+    /// A consultation or engagement exercise in an area's register.
+    ConsultationId,
 );

@@ -57,6 +57,7 @@ pub mod page;
 pub mod pattern;
 pub mod provider;
 pub mod redaction;
+pub mod report;
 pub mod spc;
 pub mod text;
 pub mod theme;

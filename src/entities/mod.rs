@@ -30,6 +30,7 @@ pub mod pattern;
 pub mod pattern_event;
 pub mod pattern_item;
 pub mod provider;
+pub mod report;
 pub mod theme;
 pub mod theme_rule;
 pub mod watch;

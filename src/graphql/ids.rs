@@ -7,8 +7,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::domain::{
-    ApiTokenId, FeedbackImportId, GroupId, ItemId, MeetingId, MemberId, MembershipId,
-    NewsletterEntryId, NewsletterId, PatternId, ProviderId, ThemeId, WatchId,
+    ApiTokenId, ConsultationId, FeedbackImportId, GroupId, ItemId, MeetingId, MemberId,
+    MembershipId, NewsletterEntryId, NewsletterId, PatternId, ProviderId, ReportId, ThemeId,
+    WatchId,
 };
 use crate::error::{AppError, AppResult};
 
@@ -28,10 +29,12 @@ pub enum NodeType {
     Pattern,
     Watch,
     FeedbackImport,
+    Report,
+    Consultation,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 13] = [
+    const ALL: [NodeType; 15] = [
         NodeType::Group,
         NodeType::Member,
         NodeType::Membership,
@@ -45,6 +48,8 @@ impl NodeType {
         NodeType::Pattern,
         NodeType::Watch,
         NodeType::FeedbackImport,
+        NodeType::Report,
+        NodeType::Consultation,
     ];
 
     fn name(self) -> &'static str {
@@ -62,6 +67,8 @@ impl NodeType {
             NodeType::Pattern => "Pattern",
             NodeType::Watch => "Watch",
             NodeType::FeedbackImport => "FeedbackImport",
+            NodeType::Report => "Report",
+            NodeType::Consultation => "Consultation",
         }
     }
 }
@@ -83,6 +90,8 @@ impl NodeType {
             NodeType::Pattern => "a pattern",
             NodeType::Watch => "a watch",
             NodeType::FeedbackImport => "an import",
+            NodeType::Report => "a report",
+            NodeType::Consultation => "a consultation",
         }
     }
 }
@@ -122,6 +131,8 @@ global_ids!(
     PatternId => Pattern,
     WatchId => Watch,
     FeedbackImportId => FeedbackImport,
+    ReportId => Report,
+    ConsultationId => Consultation,
 );
 
 /// The global id of a typed id.

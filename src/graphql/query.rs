@@ -94,7 +94,11 @@ impl StructureQuery {
                     Err(error) => return Err(error.into()),
                 }
             }
-            NodeType::ApiToken | NodeType::NewsletterEntry | NodeType::Watch => None,
+            NodeType::ApiToken
+            | NodeType::NewsletterEntry
+            | NodeType::Watch
+            | NodeType::Report
+            | NodeType::Consultation => None,
         })
     }
 

@@ -1,4 +1,4 @@
-//! Newsletters as pages people read, at their stable addresses.
+//! Newsletters and published reports as pages people read, at their stable addresses.
 
 use poem::http::{HeaderMap, StatusCode};
 use poem::web::{Data, Html, Path, Query};
@@ -8,6 +8,7 @@ use super::caller;
 use crate::app::AppState;
 use crate::domain::authz::Actor;
 use crate::domain::newsletter::PageFormat;
+use crate::domain::report::ReportFormat;
 use crate::error::AppError;
 use crate::services;
 
@@ -64,6 +65,54 @@ pub(super) async fn newsletter_page(
             .into_response(),
         PageFormat::Markdown => crate::render::markdown(&view)
             .with_content_type("text/markdown; charset=utf-8")
+            .into_response(),
+    }
+}
+
+/// A published report at its stable address: `/reports/7` (HTML), `?format=large-print`,
+/// `/reports/7.txt`, `/reports/7.md` and, for a report with tables, `/reports/7.csv`.
+/// Published reports are public; they are kept as they were published.
+#[handler]
+pub(super) async fn report_page(
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let missing = || {
+        (
+            StatusCode::NOT_FOUND,
+            Html("<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>Not found</title></head><body><main><h1>Report not found</h1><p>There is no published report at this address. Check the link, or ask the Patients' Council for a copy.</p></main></body></html>".to_owned()),
+        )
+            .into_response()
+    };
+    let Some((number, format)) = ReportFormat::parse(&id, query.format.as_deref()) else {
+        return missing();
+    };
+    let report = match services::reports::get(&state.read, number).await {
+        Ok(report) => report,
+        Err(AppError::NotFound(_)) => return missing(),
+        Err(error) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response();
+        }
+    };
+    let Some(body) = report.rendered.in_format(format) else {
+        return missing();
+    };
+    let body = body.to_owned();
+    match format {
+        ReportFormat::Html | ReportFormat::LargePrint => Html(body).into_response(),
+        ReportFormat::Text => body
+            .with_content_type("text/plain; charset=utf-8")
+            .into_response(),
+        ReportFormat::Markdown => body
+            .with_content_type("text/markdown; charset=utf-8")
+            .into_response(),
+        ReportFormat::Csv => body
+            .with_content_type("text/csv; charset=utf-8")
+            .with_header(
+                "content-disposition",
+                format!("attachment; filename=\"report-{number}.csv\""),
+            )
             .into_response(),
     }
 }

@@ -23,6 +23,8 @@ pub enum Subject {
     Watch(i64),
     Item(i64),
     FeedbackImport(i64),
+    Report(i64),
+    Consultation(i64),
 }
 
 impl Subject {
@@ -40,6 +42,8 @@ impl Subject {
             Subject::Watch(id) => ("watch", id),
             Subject::Item(id) => ("item", id),
             Subject::FeedbackImport(id) => ("feedback_import", id),
+            Subject::Report(id) => ("report", id),
+            Subject::Consultation(id) => ("consultation", id),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod newsletters;
 pub mod outbox;
 pub mod patterns;
 pub mod providers;
+pub mod reports;
 pub mod themes;
 pub mod tokens;
 pub mod watches;
