@@ -21,6 +21,39 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// What a run chart shows, in words: its mean and limits and the points that signal special
+/// cause variation (the SVG's description, and what plain text says in its place).
+pub fn describe(labels: &[String], chart: &Chart) -> String {
+    let flagged: Vec<String> = chart
+        .signals
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.is_empty())
+        .map(|(i, s)| {
+            format!(
+                "{} ({}: {})",
+                labels.get(i).map_or("", String::as_str),
+                fmt(chart.values[i]),
+                s.iter()
+                    .map(|s| s.describe())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect();
+    format!(
+        "Mean {}, process limits {} to {}. {}",
+        fmt(chart.mean),
+        fmt(chart.lower),
+        fmt(chart.upper),
+        if flagged.is_empty() {
+            "No point signals special cause variation.".to_owned()
+        } else {
+            format!("Special cause variation: {}.", flagged.join("; "))
+        }
+    )
+}
+
 /// A run chart of `labels` (one per point, such as "Oct 26") and `chart`'s values, with `id`
 /// unique in the page (the title and description are referenced by it).
 pub fn run_chart(id: &str, title: &str, labels: &[String], chart: &Chart) -> String {
@@ -39,34 +72,7 @@ pub fn run_chart(id: &str, title: &str, labels: &[String], chart: &Chart) -> Str
         }
     };
     let y = |v: f64| TOP + (HEIGHT - TOP - BOTTOM) * (1.0 - v / top_value);
-    let flagged: Vec<String> = chart
-        .signals
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| !s.is_empty())
-        .map(|(i, s)| {
-            format!(
-                "{} ({}: {})",
-                labels.get(i).map_or("", String::as_str),
-                fmt(chart.values[i]),
-                s.iter()
-                    .map(|s| s.describe())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
-        .collect();
-    let desc = format!(
-        "Mean {}, process limits {} to {}. {}",
-        fmt(chart.mean),
-        fmt(chart.lower),
-        fmt(chart.upper),
-        if flagged.is_empty() {
-            "No point signals special cause variation.".to_owned()
-        } else {
-            format!("Special cause variation: {}.", flagged.join("; "))
-        }
-    );
+    let desc = describe(labels, chart);
     let mut svg = String::new();
     let _ = write!(
         svg,

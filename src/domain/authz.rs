@@ -490,6 +490,33 @@ pub fn may_triangulate(
     }
 }
 
+/// An area's monthly patient-experience report, before it is published, is read by its
+/// commissioners and its council's members (it counts every tier's items and the imported
+/// figures of every provider).
+pub fn may_see_monthly_report(actor: &Actor, area: GroupId) -> Result<(), Refusal> {
+    match actor {
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        Actor::System => Ok(()),
+        _ if actor.is_commissioner_of(area) || sits_in(actor, area) => Ok(()),
+        _ => Err(Refusal::Forbidden(
+            "The monthly report is read by the Patients' Council and the commissioners of the area until it is published.",
+        )),
+    }
+}
+
+/// The monthly report is published (for everyone to read, as it was that day) by the area's
+/// commissioners or the council's secretary or chair.
+pub fn may_publish_monthly_report(actor: &Actor, area: GroupId) -> Result<(), Refusal> {
+    match actor {
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        Actor::System => Ok(()),
+        _ if actor.is_commissioner_of(area) || actor.officer_of().contains(&area) => Ok(()),
+        _ => Err(Refusal::Forbidden(
+            "Only the commissioners of the area or the Patients' Council's secretary or chair can publish its monthly report.",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

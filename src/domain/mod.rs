@@ -52,6 +52,7 @@ pub mod ids;
 pub mod item;
 pub mod meeting;
 pub mod member;
+pub mod monthly;
 pub mod newsletter;
 pub mod page;
 pub mod pattern;

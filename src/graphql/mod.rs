@@ -15,6 +15,7 @@ mod newsletters;
 mod pagination;
 mod patterns;
 mod query;
+mod reports;
 mod scalars;
 mod types;
 
@@ -32,6 +33,7 @@ pub struct QueryRoot(
     newsletters::NewsletterQuery,
     patterns::PatternQuery,
     feedback::FeedbackQuery,
+    reports::ReportQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -43,6 +45,7 @@ pub struct MutationRoot(
     patterns::PatternMutation,
     delivery::DeliveryMutation,
     feedback::FeedbackMutation,
+    reports::ReportMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -103,7 +103,7 @@ fn code(answer: &Value) -> &str {
 }
 
 /// The test pyramid with the sample register and the four sample sources imported.
-async fn imported() -> (TestApp, Pyramid) {
+pub(crate) async fn imported() -> (TestApp, Pyramid) {
     let app = TestApp::spawn().await;
     let p = Pyramid::build(&app).await;
     let council = p.council.0;
@@ -146,7 +146,7 @@ async fn imported() -> (TestApp, Pyramid) {
     (app, p)
 }
 
-async fn provider_id(app: &TestApp, who: &Person, name: &str) -> String {
+pub(crate) async fn provider_id(app: &TestApp, who: &Person, name: &str) -> String {
     let answer = app
         .graphql(
             who.token(),
@@ -166,7 +166,7 @@ async fn provider_id(app: &TestApp, who: &Person, name: &str) -> String {
         .to_owned()
 }
 
-async fn theme_id(app: &TestApp, slug: &str) -> String {
+pub(crate) async fn theme_id(app: &TestApp, slug: &str) -> String {
     let answer = app
         .graphql(None, "{ themes { id slug } }", json!({}))
         .await
@@ -182,7 +182,7 @@ async fn theme_id(app: &TestApp, slug: &str) -> String {
         .to_owned()
 }
 
-async fn raise_about(
+pub(crate) async fn raise_about(
     app: &TestApp,
     who: &Person,
     group: i64,

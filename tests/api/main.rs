@@ -24,6 +24,7 @@ mod nominations;
 mod observability;
 mod pagination;
 mod patterns;
+mod reports;
 mod schema;
 mod statements;
 mod subscriptions;

@@ -4,6 +4,7 @@
 //! (a token is only ever shown when it is made).
 
 mod activity;
+mod history;
 mod people;
 
 use sea_orm::DatabaseConnection;
@@ -205,7 +206,9 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<Vec<DemoToken>> {
         commissioner,
     )
     .await?;
+    history::seed_history(db, council.id, &ppgs, council_chair, commissioner).await?;
     import_samples(db, council.id).await?;
+    publish_monthly_report(db, council.id).await?;
 
     let holders = [
         ("admin", Some(administrator)),
@@ -303,6 +306,16 @@ async fn import_samples(db: &DatabaseConnection, area: GroupId) -> AppResult<()>
         }
     }
     Ok(())
+}
+
+/// Publishes the area's monthly report for the last whole month, unless it is published.
+async fn publish_monthly_report(db: &DatabaseConnection, area: GroupId) -> AppResult<()> {
+    let month = Month::of(crate::services::today()).previous();
+    let now = crate::services::now();
+    match crate::services::reports::monthly::publish(db, &Actor::System, area, month, now).await {
+        Ok(_) | Err(AppError::Conflict(_)) => Ok(()),
+        Err(error) => Err(error),
+    }
 }
 
 /// Gives a demo person a role in the demo area unless they hold it already.

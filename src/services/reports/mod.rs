@@ -1,10 +1,13 @@
 //! Published reports, kept as they were published: storing one (each kind's service decides
-//! who may publish it and renders it) and reading one back. A published report is public,
+//! who may publish it and renders it) and reading one back. `monthly`: the monthly
+//! patient-experience report. A published report is public,
 //! like a published newsletter: it is what the area chose to tell everyone.
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
+
+pub mod monthly;
 
 use super::audit::{self, Subject};
 use crate::domain::authz::Actor;
@@ -24,16 +27,30 @@ pub async fn store(
     period: &str,
     rendered: Rendered,
 ) -> AppResult<Report> {
+    let title = rendered.title.clone();
+    store_with(txn, actor, area, kind, period, &title, |_| rendered).await
+}
+
+/// `store`, for a report whose pages link to each other: `render` is given the report's id.
+pub async fn store_with(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    area: GroupId,
+    kind: ReportKind,
+    period: &str,
+    title: &str,
+    render: impl FnOnce(ReportId) -> Rendered,
+) -> AppResult<Report> {
     let inserted = db::ActiveModel {
         area_id: Set(area.0),
         kind: Set(kind.as_str().to_owned()),
         period: Set(period.to_owned()),
-        title: Set(rendered.title.clone()),
-        html: Set(rendered.html.clone()),
-        large_print: Set(rendered.large_print.clone()),
-        plain_text: Set(rendered.text.clone()),
-        markdown: Set(rendered.markdown.clone()),
-        csv: Set(rendered.csv.clone()),
+        title: Set(title.to_owned()),
+        html: Set(String::new()),
+        large_print: Set(String::new()),
+        plain_text: Set(String::new()),
+        markdown: Set(String::new()),
+        csv: Set(None),
         published_by: Set(actor.member_id().map(|m| m.0)),
         published_at: Set(super::now()),
         ..Default::default()
@@ -49,12 +66,20 @@ pub async fn store(
             ) =>
         {
             return Err(AppError::Conflict(format!(
-                "{} has already been published; a published report stays as it was.",
-                rendered.title
+                "{title} has already been published; a published report stays as it was."
             )));
         }
         Err(error) => return Err(error.into()),
     };
+    let rendered = render(ReportId(model.id));
+    let mut row: db::ActiveModel = model.into();
+    row.title = Set(rendered.title);
+    row.html = Set(rendered.html);
+    row.large_print = Set(rendered.large_print);
+    row.plain_text = Set(rendered.text);
+    row.markdown = Set(rendered.markdown);
+    row.csv = Set(rendered.csv);
+    let model = row.update(txn).await?;
     audit::record(
         txn,
         actor,
