@@ -88,6 +88,10 @@ pub fn item_update(message: &Message, group: &str, public_url: &str, unsubscribe
                 outcome.map(Outcome::told).unwrap_or("answered")
             ),
         ),
+        EventKind::ChangeMade => (
+            format!("The change planned for {reference} has been made"),
+            format!("The change planned for your item {reference} ({title}) has been made."),
+        ),
         EventKind::Referred => (
             format!("Your item {reference} has gone to the commissioners"),
             format!(
