@@ -460,20 +460,23 @@ impl Story<'_> {
                     sentences.push(format!("Why: {reason}"));
                 }
             }
-            (_, Some(plan)) if planned => {
-                sentences.push(change::planned_sentence(plan.owner.as_str(), plan.due_on));
-            }
-            // Back with us at its due date, and nobody has said yet whether it was done.
+            // Its day came and nobody has said yet whether it was done.
             (None, Some(plan))
-                if self.waiting
+                if (planned || self.waiting)
                     && plan.state == change::ChangeState::Planned
                     && plan.returned_at.is_some() =>
             {
                 sentences.push(format!(
-                    "The change {} was to make by {} is due: we are asking whether it was done.",
+                    "Planned: {} was to make the change by {}; it is not yet recorded as made.",
                     plan.owner,
                     change::day(plan.due_on)
                 ));
+                if self.waiting {
+                    sentences.push("We are asking whether it was done.".to_owned());
+                }
+            }
+            (_, Some(plan)) if planned => {
+                sentences.push(change::planned_sentence(plan.owner.as_str(), plan.due_on));
             }
             _ => {}
         }
@@ -916,6 +919,23 @@ mod tests {
         assert!(entries[2].body.contains(
             "The planned change will not be made: The dispensers were withdrawn nationally."
         ));
+
+        // Come back at its due date and not yet recorded: still not done, and said so.
+        let mut back = activity.clone();
+        back.changes[0].returned_at = Some(back.changes[0].created_at);
+        back.waiting = vec![fact(3, "Parking")];
+        let entries = compose(&back);
+        let parking = entries
+            .iter()
+            .find(|e| e.item_id == Some(ItemId(3)))
+            .unwrap();
+        assert!(
+            parking.body.contains(
+                "Planned: the practice manager was to make the change by 31 January 2027; it is not yet recorded as made. We are asking whether it was done."
+            ),
+            "{}",
+            parking.body
+        );
     }
 
     #[test]

@@ -464,3 +464,20 @@ async fn return_one(
     txn.commit().await?;
     Ok(true)
 }
+
+/// The demo seed only: moves a change's due date into the past, as if it had been answered
+/// weeks ago, so that `serve --demo` shows a change overdue and come back. No user action
+/// reaches this; an answer's due date is always today or later.
+pub(crate) async fn backdate_for_demo(
+    db: &DatabaseConnection,
+    item: ItemId,
+    due_on: NaiveDate,
+) -> AppResult<()> {
+    db::Entity::update_many()
+        .col_expr(db::Column::DueOn, Expr::value(due_on))
+        .filter(db::Column::ItemId.eq(item.0))
+        .filter(db::Column::State.eq(ChangeState::Planned.as_str()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
