@@ -713,3 +713,139 @@ async fn minutes_plan_a_change_and_a_returned_change_is_on_the_next_agenda() {
         "made, it is off the agenda"
     );
 }
+
+#[tokio::test]
+async fn a_change_to_a_matter_of_linked_reports_is_followed_once_and_told_to_each_submitter() {
+    let app = TestApp::spawn().await;
+    let p = Pyramid::build(&app).await;
+    // Two reports from the district's two PPGs, taken up together as one matter.
+    let lead = raise(
+        &app,
+        p.ppg_member.token(),
+        soft_intelligence(p.ppgs[0][0].0, "Long waits", "Six hours for a call-back."),
+    )
+    .await;
+    let follower = raise(
+        &app,
+        p.north_b_chair.token(),
+        soft_intelligence(
+            p.ppgs[0][1].0,
+            "No call-back",
+            "Nobody called back overnight.",
+        ),
+    )
+    .await;
+    app.graphql(
+        p.ppg_chair.token(),
+        ESCALATE,
+        json!({ "id": lead["item"]["id"] }),
+    )
+    .await
+    .ok();
+    app.graphql(
+        p.north_b_chair.token(),
+        ESCALATE,
+        json!({ "id": follower["item"]["id"] }),
+    )
+    .await
+    .ok();
+    app.graphql(
+        p.district_secretary.token(),
+        "mutation($id: ID!, $other: ID!) { escalateItem(input: { itemId: $id, linkItemIds: [$other] }) { item { status } } }",
+        json!({ "id": lead["item"]["id"], "other": follower["item"]["id"] }),
+    )
+    .await
+    .ok();
+    app.graphql(
+        p.council_chair.token(),
+        ESCALATE,
+        json!({ "id": lead["item"]["id"] }),
+    )
+    .await
+    .ok();
+    let id = lead["item"]["id"].clone();
+    app.graphql(
+        p.commissioner.token(),
+        RESPOND,
+        plan(&id, today() + Duration::days(7)),
+    )
+    .await
+    .ok();
+
+    // The follower shows its lead's change; it is followed on the lead only.
+    let on_follower = app
+        .graphql(
+            p.commissioner.token(),
+            MADE,
+            json!({ "input": { "itemId": follower["item"]["id"] } }),
+        )
+        .await;
+    assert_eq!(on_follower.code(), "CONFLICT");
+    assert!(
+        on_follower
+            .message()
+            .contains(lead["item"]["reference"].as_str().unwrap()),
+        "{}",
+        on_follower.message()
+    );
+
+    // Two instances' workers at the same moment bring it back once.
+    let at_due = Utc::now() + Duration::days(7);
+    let (one, other) = tokio::join!(
+        changes::return_due(&app.db, at_due),
+        changes::return_due(&app.db, at_due)
+    );
+    assert_eq!(one.unwrap() + other.unwrap(), 1);
+
+    app.graphql(
+        p.commissioner.token(),
+        MADE,
+        json!({ "input": { "itemId": id, "note": "Two evening clinicians since Monday." } }),
+    )
+    .await
+    .ok();
+    // The commissioner sees both reports (a PPG member sees only their own PPG's).
+    let shown = app
+        .graphql(
+            p.commissioner.token(),
+            CHANGE,
+            json!({ "reference": lead["item"]["reference"] }),
+        )
+        .await
+        .ok();
+    let linked = &shown["item"]["linkedItems"][0];
+    assert_eq!(linked["plannedChange"]["state"], "MADE");
+    let follower_kinds: Vec<&str> = linked["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(follower_kinds.last(), Some(&"CHANGE_MADE"));
+    assert_eq!(
+        due_events(&shown).len(),
+        1,
+        "the referring tier is asked once"
+    );
+
+    // Each of the two submitters is told that the change was made.
+    let told: Vec<i64> = outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq("ITEM_UPDATE"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|row| row.payload.contains("\"event\":\"CHANGE_MADE\""))
+        .filter_map(|row| {
+            pyramid::services::outbox::Destination::parse(&row.destination)
+                .and_then(|d| d.member())
+                .map(|m| m.0)
+        })
+        .collect();
+    let mut told = told;
+    told.sort();
+    told.dedup();
+    let mut expected = vec![p.ppg_member.id.0, p.north_b_chair.id.0];
+    expected.sort();
+    assert_eq!(told, expected);
+}
