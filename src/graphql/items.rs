@@ -88,9 +88,14 @@ pub enum ItemEventKind {
     Closed,
     Linked,
     Noted,
+    /// A planned change reached its due date and came back to the tier that referred the
+    /// item, to ask whether it was done.
     ChangeDue,
+    /// The planned change was made.
     ChangeMade,
+    /// The planned change was given a new date; the note says why.
     ChangeRescheduled,
+    /// The planned change will not be made; the note says why.
     ChangeAbandoned,
 }
 
