@@ -252,6 +252,8 @@ impl OutboxWorker {
         loop {
             // A failure was logged where it happened; the next round tries again.
             let _ = crate::services::watches::send_due(&self.db, Utc::now()).await;
+            // Planned changes whose day has come go back to the tier that referred them.
+            let _ = crate::services::changes::return_due(&self.db, Utc::now()).await;
             let _ = self.drain(Utc::now()).await;
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}

@@ -90,6 +90,7 @@ impl DiscordCourier {
                 reply::pattern_alert(message, &group, &self.public_url)
             }
             Message::WatchDigest { .. } => reply::watch_digest(message),
+            Message::ChangeDue { .. } => reply::change_due(message, &self.public_url),
             Message::EmailConfirmation { .. } => {
                 return Err(Failure::GiveUp(
                     "an address's confirmation goes by e-mail, not by chat".to_owned(),

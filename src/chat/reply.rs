@@ -141,6 +141,13 @@ pub fn status(item: &Item, events: &[ItemEvent], group_name: &dyn Fn(i64) -> Str
             EventKind::Noted => {
                 format!("discussed at a meeting of {}", group_name(event.group_id.0))
             }
+            EventKind::ChangeDue => format!(
+                "the planned change was due; back at {} to ask whether it was done",
+                group_name(event.group_id.0)
+            ),
+            EventKind::ChangeMade => "the planned change was made".to_owned(),
+            EventKind::ChangeRescheduled => "the planned change was given a new date".to_owned(),
+            EventKind::ChangeAbandoned => "the planned change was abandoned".to_owned(),
         };
         lines.push(format!("- {}: {what}", day(event.at)));
     }
@@ -228,8 +235,33 @@ pub fn item_update(message: &Message, group: &str) -> String {
         EventKind::Referred => format!(
             "Your item {reference} ({title}) has been referred to the commissioners' quality team."
         ),
+        EventKind::ChangeMade => match answer.as_deref().filter(|a| !a.is_empty()) {
+            Some(what) => format!(
+                "The change planned for your item {reference} ({title}) has been made: {what}\nThank you for raising it."
+            ),
+            None => format!(
+                "The change planned for your item {reference} ({title}) has been made.\nThank you for raising it."
+            ),
+        },
         _ => format!("Your item {reference} ({title}) has been taken up to {group}."),
     }
+}
+
+/// Posted in the referring group's channel when a planned change reaches its due date.
+pub fn change_due(message: &Message, url_base: &str) -> String {
+    let Message::ChangeDue {
+        reference,
+        owner,
+        due_on,
+        ..
+    } = message
+    else {
+        return String::new();
+    };
+    format!(
+        "{} If you know, tell your secretary or the commissioners; they record it in Pyramid ({url_base}/graphql) as made, or give a new date with the reason.",
+        crate::domain::change::due_question(reference, owner, *due_on)
+    )
 }
 
 /// The quality team's alert about a safety concern.

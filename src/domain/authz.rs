@@ -517,6 +517,25 @@ pub fn may_publish_monthly_report(actor: &Actor, area: GroupId) -> Result<(), Re
     }
 }
 
+/// A planned change is followed (recorded as made, given a new date, abandoned) by the
+/// commissioners of the item's area, who answered it, by its owner when the owner is a member,
+/// or by the operator.
+pub fn may_follow_change(
+    actor: &Actor,
+    area: GroupId,
+    owner: Option<MemberId>,
+) -> Result<(), Refusal> {
+    match actor {
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        Actor::System => Ok(()),
+        _ if actor.is_commissioner_of(area) => Ok(()),
+        _ if owner.is_some() && actor.member_id() == owner => Ok(()),
+        _ => Err(Refusal::Forbidden(
+            "Only the commissioners of this area, or the member who owns the change, can record what became of it.",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -673,5 +692,26 @@ mod tests {
             area_roles: vec![],
         });
         assert!(may_see_submitter(&own, submitter, origin, false));
+    }
+
+    #[test]
+    fn a_planned_change_is_followed_by_the_commissioners_and_its_owner() {
+        let commissioner = holding(OrgRole::Commissioner, AREA);
+        assert!(may_follow_change(&commissioner, AREA, None).is_ok());
+        assert!(may_follow_change(&commissioner, OTHER_AREA, None).is_err());
+        let owner = with(vec![], vec![]);
+        assert!(may_follow_change(&owner, AREA, Some(MemberId(7))).is_ok());
+        assert!(may_follow_change(&owner, AREA, Some(MemberId(8))).is_err());
+        assert!(may_follow_change(&owner, AREA, None).is_err());
+        let ppg_officer = with(vec![seat(3, Role::Chair)], vec![]);
+        assert!(matches!(
+            may_follow_change(&ppg_officer, AREA, None),
+            Err(Refusal::Forbidden(_))
+        ));
+        assert_eq!(
+            may_follow_change(&Actor::Anonymous, AREA, None),
+            Err(Refusal::Unauthenticated)
+        );
+        assert!(may_follow_change(&Actor::System, AREA, None).is_ok());
     }
 }

@@ -95,6 +95,15 @@ stored_enum!(
         Linked = "LINKED",
         /// Discussed at a meeting with nothing moved.
         Noted = "NOTED",
+        /// A planned change reached its due date and came back to the tier that referred
+        /// the item: "was it done?".
+        ChangeDue = "CHANGE_DUE",
+        /// The planned change was made (the only event that makes a change "done").
+        ChangeMade = "CHANGE_MADE",
+        /// The planned change was given a new date; the note says why.
+        ChangeRescheduled = "CHANGE_RESCHEDULED",
+        /// The planned change will not be made; the note says why.
+        ChangeAbandoned = "CHANGE_ABANDONED",
     }
 );
 

@@ -44,6 +44,7 @@ macro_rules! stored_enum {
 }
 
 pub mod authz;
+pub mod change;
 pub mod clock;
 pub mod delivery;
 pub mod feedback;

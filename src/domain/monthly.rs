@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
+use super::change::ChangeState;
 use super::feedback::triangulation::{Movement, Side};
 use super::feedback::{Month, Source};
 use super::group::GroupKind;
@@ -97,6 +98,8 @@ pub struct ItemFact {
     /// The UK day it was answered, when it has been.
     pub answered_on: Option<NaiveDate>,
     pub outcome: Option<Outcome>,
+    /// What became of the change its answer planned (a linked report shares its lead's).
+    pub change: Option<ChangeState>,
     /// For a referred item: when its answer is due.
     pub due_on: Option<NaiveDate>,
     /// Waiting at the commissioners past its due date (as at the report's date).
@@ -655,19 +658,22 @@ pub fn compile(facts: Facts) -> MonthlyReport {
             .filter_map(|i| i.answered_on.map(|on| (on - i.raised_on).num_days().max(0)))
             .collect();
         days.sort_unstable();
-        let answered = items.iter().filter(|i| i.answered_on.is_some()).count() as u32;
-        let with = |outcome: Outcome| {
-            items
-                .iter()
-                .filter(|i| i.answered_on.is_some() && i.outcome == Some(outcome))
-                .count() as u32
+        let answered: Vec<&&&ItemFact> = items.iter().filter(|i| i.answered_on.is_some()).collect();
+        // A planned change counts as made once it is recorded as made, and not at all once
+        // it is abandoned.
+        let made = |i: &ItemFact| {
+            i.outcome == Some(Outcome::ChangeMade) || i.change == Some(ChangeState::Made)
+        };
+        let planned = |i: &ItemFact| {
+            i.outcome == Some(Outcome::ActionPlanned)
+                && !matches!(i.change, Some(ChangeState::Made | ChangeState::Abandoned))
         };
         Loop {
             tier,
             items: items.len() as u32,
-            answered,
-            change_planned: with(Outcome::ActionPlanned),
-            change_made: with(Outcome::ChangeMade),
+            answered: answered.len() as u32,
+            change_planned: answered.iter().filter(|i| planned(i)).count() as u32,
+            change_made: answered.iter().filter(|i| made(i)).count() as u32,
             median_days: median(&days),
             p90_days: percentile(&days, 90.0),
             overdue: items.iter().filter(|i| i.overdue).count() as u32,
@@ -731,6 +737,7 @@ mod tests {
             tier: Tier::Ppg,
             answered_on: None,
             outcome: None,
+            change: None,
             due_on: None,
             overdue: false,
             hours_waiting: None,
@@ -831,6 +838,12 @@ mod tests {
             answered(3, 30, Outcome::NoAction, Tier::Commissioners),
             answered(4, 2, Outcome::NoAction, Tier::Ppg),
         ];
+        // Planned at the council and since recorded as made; planned and abandoned.
+        let mut made_later = answered(6, 12, Outcome::ActionPlanned, Tier::Council);
+        made_later.change = Some(ChangeState::Made);
+        let mut abandoned = answered(7, 14, Outcome::ActionPlanned, Tier::Council);
+        abandoned.change = Some(ChangeState::Abandoned);
+        items.extend([made_later, abandoned]);
         let mut late = item(5, "2026-09", 3);
         late.tier = Tier::Commissioners;
         late.due_on = Some(day(2026, 10, 29));
@@ -858,9 +871,24 @@ mod tests {
             (Some(20), Some(30))
         );
         assert_eq!(commissioners.overdue, 1);
+        let council = report
+            .loops
+            .iter()
+            .find(|l| l.tier == Some(Tier::Council))
+            .unwrap();
+        assert_eq!(
+            (
+                council.answered,
+                council.change_planned,
+                council.change_made
+            ),
+            (2, 0, 1)
+        );
+        assert_eq!(council.changed_percent(), Some(50));
         let all = report.loops.last().unwrap();
-        assert_eq!((all.tier, all.items, all.answered), (None, 5, 4));
-        assert_eq!((all.median_days, all.p90_days), (Some(15), Some(30)));
+        assert_eq!((all.tier, all.items, all.answered), (None, 7, 6));
+        // 2, 10, 12, 14, 20, 30 days.
+        assert_eq!((all.median_days, all.p90_days), (Some(13), Some(30)));
         assert_eq!(report.overdue.len(), 1);
         assert_eq!(report.overdue[0].days_late, 32);
     }

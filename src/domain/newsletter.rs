@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::change::{self, PlannedChange};
 use super::item::{EventKind, ItemEvent, Outcome, Status};
 use super::text::{self, InvalidInput, parse_redacted};
 use super::{GroupId, ItemId, NewsletterEntryId, NewsletterId, RedactedText};
@@ -150,6 +151,13 @@ pub enum Happening {
         item: ItemFact,
         note: Option<RedactedText>,
     },
+    /// A planned change was made, given a new date or abandoned (`step` is the event's kind),
+    /// with what was done or why.
+    ChangeFollowed {
+        item: ItemFact,
+        step: EventKind,
+        note: Option<RedactedText>,
+    },
 }
 
 /// A meeting held in the period and what it decided.
@@ -187,6 +195,9 @@ pub struct Activity {
     pub patterns: Vec<PatternFact>,
     pub meetings: Vec<MeetingFact>,
     pub waiting: Vec<ItemFact>,
+    /// The planned changes of the items told (as they stand now): who owns each and when it
+    /// is due, so that a plan reads as a plan and a new date is told.
+    pub changes: Vec<PlannedChange>,
     /// Names that are not people's (the groups and providers the entries mention), so
     /// that the check for names left in item text does not flag them.
     pub known_names: Vec<String>,
@@ -299,6 +310,8 @@ pub fn compose(activity: &Activity) -> Vec<Entry> {
         let mut quoted: Vec<&RedactedText> = vec![&item.title];
         quoted.extend(story.answer.map(|(answer, _)| answer));
         quoted.extend(story.closed.flatten());
+        quoted.extend(story.followed.and_then(|(_, note)| note));
+        quoted.extend(story.plan.map(|plan| &plan.owner));
         entries.push(entry(
             story.section(),
             Some(item),
@@ -361,13 +374,17 @@ struct Story<'a> {
     closed: Option<Option<&'a RedactedText>>,
     linked: Option<&'a PatternFact>,
     waiting: bool,
+    /// The latest step of its planned change in the period (made, new date, abandoned).
+    followed: Option<(EventKind, Option<&'a RedactedText>)>,
+    /// Its planned change, if its answer planned one.
+    plan: Option<&'a PlannedChange>,
 }
 
 impl Story<'_> {
     /// The section of its most important state: an answer, then its resolution, then the
     /// reports seen together, what went up, what came in, and what is waiting.
     fn section(&self) -> Section {
-        if self.answer.is_some() {
+        if self.answer.is_some() || self.followed.is_some() {
             Section::Answers
         } else if self.closed.is_some() {
             Section::Closed
@@ -385,7 +402,7 @@ impl Story<'_> {
     /// The period in plain words: where it came from, where it went, how it ended.
     fn body(&self) -> String {
         let item = self.item;
-        let settled = self.answer.is_some() || self.closed.is_some();
+        let settled = self.answer.is_some() || self.closed.is_some() || self.followed.is_some();
         let mut origin = match (self.linked, self.received_from.as_slice()) {
             (Some(linked), _) if settled => format!(
                 "Raised in {} reports, from {}",
@@ -415,6 +432,53 @@ impl Story<'_> {
                 "The answer: {answer} ({}.)",
                 outcome_words(outcome)
             ));
+        }
+        // A change is told as done only when it was recorded made; a plan reads as a plan.
+        let planned = matches!(self.answer, Some((_, Outcome::ActionPlanned)));
+        match (self.followed, self.plan) {
+            (Some((EventKind::ChangeMade, note)), plan) => {
+                let on = plan
+                    .and_then(|p| p.made_on)
+                    .map(|day| format!(" on {}", change::day(day)))
+                    .unwrap_or_default();
+                sentences.push(match note {
+                    Some(note) => format!("Done: the change was made{on}. {note}"),
+                    None => format!("Done: the change was made{on}."),
+                });
+            }
+            (Some((EventKind::ChangeAbandoned, reason)), _) => sentences.push(format!(
+                "The planned change will not be made: {}",
+                reason.map_or("no reason was given.", RedactedText::as_str)
+            )),
+            (Some((EventKind::ChangeRescheduled, reason)), Some(plan)) => {
+                sentences.push(format!(
+                    "The change has a new date: {} is now to make it by {}.",
+                    plan.owner,
+                    change::day(plan.due_on)
+                ));
+                if let Some(reason) = reason {
+                    sentences.push(format!("Why: {reason}"));
+                }
+            }
+            // Its day came and nobody has said yet whether it was done.
+            (None, Some(plan))
+                if (planned || self.waiting)
+                    && plan.state == change::ChangeState::Planned
+                    && plan.returned_at.is_some() =>
+            {
+                sentences.push(format!(
+                    "Planned: {} was to make the change by {}; it is not yet recorded as made.",
+                    plan.owner,
+                    change::day(plan.due_on)
+                ));
+                if self.waiting {
+                    sentences.push("We are asking whether it was done.".to_owned());
+                }
+            }
+            (_, Some(plan)) if planned => {
+                sentences.push(change::planned_sentence(plan.owner.as_str(), plan.due_on));
+            }
+            _ => {}
         }
         match self.closed {
             Some(Some(note)) => sentences.push(format!("Resolved: {note}")),
@@ -460,6 +524,8 @@ fn stories<'a>(activity: &'a Activity) -> Vec<Story<'a>> {
             closed: None,
             linked: None,
             waiting: false,
+            followed: None,
+            plan: activity.changes.iter().find(|c| c.item_id == id),
         });
         Some(stories.len() - 1)
     };
@@ -471,7 +537,8 @@ fn stories<'a>(activity: &'a Activity) -> Vec<Story<'a>> {
             Happening::Received { item, .. }
             | Happening::TakenUp { item, .. }
             | Happening::Answered { item, .. }
-            | Happening::Closed { item, .. } => item,
+            | Happening::Closed { item, .. }
+            | Happening::ChangeFollowed { item, .. } => item,
         };
         if let Some(n) = story_of(item) {
             found.push((n, happening));
@@ -500,6 +567,9 @@ fn stories<'a>(activity: &'a Activity) -> Vec<Story<'a>> {
                 answer, outcome, ..
             } => story.answer = Some((answer, *outcome)),
             Happening::Closed { note, .. } => story.closed = Some(note.as_ref()),
+            Happening::ChangeFollowed { step, note, .. } => {
+                story.followed = Some((*step, note.as_ref()));
+            }
         }
     }
     for (n, pattern) in linked {
@@ -510,6 +580,7 @@ fn stories<'a>(activity: &'a Activity) -> Vec<Story<'a>> {
     }
     // Changes made before plans, plans before no action, within the answers.
     let rank = |s: &Story| match s.answer {
+        _ if matches!(s.followed, Some((EventKind::ChangeMade, _))) => 0,
         Some((_, Outcome::ChangeMade)) => 0,
         Some((_, Outcome::ActionPlanned)) => 1,
         Some((_, Outcome::NoAction)) => 2,
@@ -595,6 +666,9 @@ pub fn meaning(issuer: GroupId, event: &ItemEvent, follower: bool) -> Option<Mea
             to: Onward::Commissioners,
         }),
         EventKind::Responded => Some(Meaning::Answered),
+        EventKind::ChangeMade | EventKind::ChangeRescheduled | EventKind::ChangeAbandoned => {
+            Some(Meaning::ChangeFollowed(event.kind))
+        }
         EventKind::Closed if event.group_id == issuer => Some(Meaning::Closed),
         _ => None,
     }
@@ -603,10 +677,16 @@ pub fn meaning(issuer: GroupId, event: &ItemEvent, follower: bool) -> Option<Mea
 /// See [`meaning`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Meaning {
-    Received { from: GroupId },
-    TakenUp { to: Onward },
+    Received {
+        from: GroupId,
+    },
+    TakenUp {
+        to: Onward,
+    },
     Answered,
     Closed,
+    /// A step of a planned change: made, given a new date, or abandoned.
+    ChangeFollowed(EventKind),
 }
 
 /// How a meeting's decision on an item reads in the newsletter ("taken further").
@@ -735,6 +815,7 @@ mod tests {
                 decisions: vec![],
             }],
             waiting: vec![fact(6, "Hand gel")],
+            changes: vec![],
             known_names: vec!["Riverside PPG".into(), "Out-of-Hours GP Service".into()],
         };
         let entries = compose(&activity);
@@ -758,6 +839,103 @@ mod tests {
         );
         assert!(entries[3].body.contains("A PPG, B PPG and C PPG"));
         assert!(entries[1].body.contains("The answer: Two more clinicians."));
+    }
+
+    fn planned(id: i64, state: change::ChangeState) -> PlannedChange {
+        let at = NaiveDate::from_ymd_opt(2026, 11, 3)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap()
+            .and_utc();
+        PlannedChange {
+            item_id: ItemId(id),
+            area_id: GroupId(1),
+            referring_group_id: GroupId(1),
+            owner: "the practice manager".into(),
+            owner_member_id: None,
+            due_on: NaiveDate::from_ymd_opt(2027, 1, 31).unwrap(),
+            state,
+            returned_at: None,
+            made_on: (state == change::ChangeState::Made)
+                .then(|| NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()),
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn a_plan_reads_as_a_plan_and_only_a_made_change_as_done() {
+        let activity = Activity {
+            happenings: vec![
+                Happening::Answered {
+                    item: fact(3, "Parking"),
+                    answer: "More spaces will be marked out.".into(),
+                    outcome: Outcome::ActionPlanned,
+                },
+                Happening::Answered {
+                    item: fact(4, "Call-backs"),
+                    answer: "Evening clinicians will be added.".into(),
+                    outcome: Outcome::ActionPlanned,
+                },
+                Happening::ChangeFollowed {
+                    item: fact(4, "Call-backs"),
+                    step: EventKind::ChangeMade,
+                    note: Some("Two evening clinicians since Monday.".into()),
+                },
+                Happening::ChangeFollowed {
+                    item: fact(7, "Hand gel"),
+                    step: EventKind::ChangeAbandoned,
+                    note: Some("The dispensers were withdrawn nationally.".into()),
+                },
+            ],
+            changes: vec![
+                planned(3, change::ChangeState::Planned),
+                planned(4, change::ChangeState::Made),
+                planned(7, change::ChangeState::Abandoned),
+            ],
+            ..Default::default()
+        };
+        let entries = compose(&activity);
+        let told: Vec<(Option<ItemId>, Section)> =
+            entries.iter().map(|e| (e.item_id, e.section)).collect();
+        assert_eq!(
+            told,
+            vec![
+                (Some(ItemId(4)), Section::Answers),
+                (Some(ItemId(3)), Section::Answers),
+                (Some(ItemId(7)), Section::Answers),
+            ],
+            "a change made comes first, each matter once"
+        );
+        assert!(entries[0].body.contains(
+            "Done: the change was made on 20 November 2026. Two evening clinicians since Monday."
+        ));
+        assert!(
+            entries[1].body.contains(
+                "Planned: the practice manager is to make the change by 31 January 2027."
+            )
+        );
+        assert!(!entries[1].body.contains("Done"));
+        assert!(entries[2].body.contains(
+            "The planned change will not be made: The dispensers were withdrawn nationally."
+        ));
+
+        // Come back at its due date and not yet recorded: still not done, and said so.
+        let mut back = activity.clone();
+        back.changes[0].returned_at = Some(back.changes[0].created_at);
+        back.waiting = vec![fact(3, "Parking")];
+        let entries = compose(&back);
+        let parking = entries
+            .iter()
+            .find(|e| e.item_id == Some(ItemId(3)))
+            .unwrap();
+        assert!(
+            parking.body.contains(
+                "Planned: the practice manager was to make the change by 31 January 2027; it is not yet recorded as made. We are asking whether it was done."
+            ),
+            "{}",
+            parking.body
+        );
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub mod outbox;
 pub mod pattern;
 pub mod pattern_event;
 pub mod pattern_item;
+pub mod planned_change;
 pub mod provider;
 pub mod report;
 pub mod theme;

@@ -88,6 +88,15 @@ pub enum ItemEventKind {
     Closed,
     Linked,
     Noted,
+    /// A planned change reached its due date and came back to the tier that referred the
+    /// item, to ask whether it was done.
+    ChangeDue,
+    /// The planned change was made.
+    ChangeMade,
+    /// The planned change was given a new date; the note says why.
+    ChangeRescheduled,
+    /// The planned change will not be made; the note says why.
+    ChangeAbandoned,
 }
 
 /// A kind of personal identifier removed from an item's text before it was stored.
@@ -358,6 +367,15 @@ impl ItemNode {
         Ok(domain::answer(&events).cloned().map(ItemEventNode))
     }
 
+    /// For an answer that planned a change: who owns it, when it is due, and whether it was
+    /// made. A report travelling with another shows its lead's.
+    async fn planned_change(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<super::changes::PlannedChangeNode>> {
+        super::changes::of_item(ctx, &self.0).await
+    }
+
     /// The item this one travels with, when several reports are one matter.
     async fn lead(&self, ctx: &Context<'_>) -> Result<Option<ItemNode>> {
         let Some(lead) = self.0.lead_item_id else {
@@ -516,6 +534,9 @@ pub struct ItemFilterInput {
     pub search: Option<String>,
     /// Referred to the commissioners, not yet answered, and past the day the answer was due.
     pub overdue: Option<bool>,
+    /// Answered with a planned change that is still planned and due (today or earlier, so
+    /// back at the tier that referred it): "was it done?". `false`: all the others.
+    pub change_due: Option<bool>,
 }
 
 impl ItemFilterInput {
@@ -565,6 +586,7 @@ impl ItemFilterInput {
                 .transpose()?,
             search: self.search,
             overdue: self.overdue,
+            change_due: self.change_due,
             ..Default::default()
         })
     }
@@ -750,6 +772,8 @@ pub struct RespondToItemInput {
     /// What was done, or why nothing will be.
     pub answer: String,
     pub outcome: Outcome,
+    /// Required with ACTION_PLANNED (and only then): who owns the change and when it is due.
+    pub change: Option<super::changes::PlannedChangeInput>,
 }
 
 #[derive(InputObject)]
@@ -877,6 +901,7 @@ impl ItemMutation {
         let action = Action {
             note: Some(input.answer),
             outcome: Some(input.outcome.into()),
+            change: input.change.map(|c| c.into_input()).transpose()?,
             ..Action::new(Move::Respond)
         };
         act(ctx, &input.item_id, action).await

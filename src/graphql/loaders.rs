@@ -38,6 +38,7 @@ pub struct Loaders {
     pub pattern_counts: DataLoader<PatternCountsLoader>,
     pub chat_linked: DataLoader<ChatLinkedLoader>,
     pub mailing_addresses: DataLoader<MailingAddressLoader>,
+    pub planned_changes: DataLoader<PlannedChangeLoader>,
 }
 
 /// Starts a batch once the request has had its turns to ask for every key of this round.
@@ -89,6 +90,7 @@ impl Loaders {
             pattern_counts: loader(PatternCountsLoader(source())),
             chat_linked: loader(ChatLinkedLoader(source())),
             mailing_addresses: loader(MailingAddressLoader(source())),
+            planned_changes: loader(PlannedChangeLoader(source())),
         }
     }
 }
@@ -121,6 +123,21 @@ pub struct PatternCountsLoader(Source);
 pub struct ChatLinkedLoader(Source);
 /// A group's confirmed mailing address, for those who may see it.
 pub struct MailingAddressLoader(Source);
+/// An item's planned change, by the item it was planned on (a lead). Only reached from an
+/// item the caller could already load.
+pub struct PlannedChangeLoader(Source);
+
+impl Loader<ItemId> for PlannedChangeLoader {
+    type Value = crate::domain::change::PlannedChange;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[ItemId],
+    ) -> Result<HashMap<ItemId, crate::domain::change::PlannedChange>, AppError> {
+        services::changes::of_items(&self.0.db, keys).await
+    }
+}
 
 impl Loader<GroupId> for GroupLoader {
     type Value = Group;

@@ -131,6 +131,9 @@ pub struct MinuteInput {
     pub note: Option<String>,
     /// For RESPOND: what the answer changed.
     pub outcome: Option<Outcome>,
+    /// For RESPOND with ACTION_PLANNED (and only then): who owns the change and when it is
+    /// due.
+    pub change: Option<super::changes::PlannedChangeInput>,
 }
 
 #[derive(InputObject)]
@@ -191,6 +194,7 @@ impl MeetingMutation {
                     decision: DomainDecision::from(m.decision),
                     note: m.note,
                     outcome: m.outcome.map(Into::into),
+                    change: m.change.map(|c| c.into_input()).transpose()?,
                 })
             })
             .collect::<Result<Vec<_>, crate::error::AppError>>()?;

@@ -2,6 +2,7 @@
 //! Resolvers are thin: they decode ids and input, call one service function, and wrap the
 //! result. Permission checks and rules live in `services/` and `domain/`.
 
+mod changes;
 mod delivery;
 mod depth;
 mod errors;
@@ -41,6 +42,7 @@ pub struct MutationRoot(
     mutation::StructureMutation,
     items::ItemMutation,
     meetings::MeetingMutation,
+    changes::ChangeMutation,
     newsletters::NewsletterMutation,
     patterns::PatternMutation,
     delivery::DeliveryMutation,

@@ -88,6 +88,10 @@ pub fn item_update(message: &Message, group: &str, public_url: &str, unsubscribe
                 outcome.map(Outcome::told).unwrap_or("answered")
             ),
         ),
+        EventKind::ChangeMade => (
+            format!("The change planned for {reference} has been made"),
+            format!("The change planned for your item {reference} ({title}) has been made."),
+        ),
         EventKind::Referred => (
             format!("Your item {reference} has gone to the commissioners"),
             format!(
@@ -100,18 +104,22 @@ pub fn item_update(message: &Message, group: &str, public_url: &str, unsubscribe
         ),
     };
     let answer = answer.as_deref().filter(|a| !a.is_empty());
+    let said = match event {
+        EventKind::ChangeMade => "What was done",
+        _ => "The answer",
+    };
     let thanks = "Thank you for raising it.";
     let follow = format!(
         "To follow it, ask your PPG's secretary, or look it up in Pyramid ({public_url}/graphql) with its reference, {reference}."
     );
     let mut text = format!("{lead}\n\n");
     if let Some(answer) = answer {
-        let _ = write!(text, "The answer:\n{answer}\n\n");
+        let _ = write!(text, "{said}:\n{answer}\n\n");
     }
     let _ = write!(text, "{thanks}\n\n{follow}\n");
     let mut main = format!("<h1>{}</h1>\n<p>{}</p>\n", escape(&subject), escape(&lead));
     if let Some(answer) = answer {
-        main.push_str("<h2>The answer</h2>\n");
+        let _ = writeln!(main, "<h2>{said}</h2>");
         for paragraph in answer.split("\n\n").filter(|p| !p.trim().is_empty()) {
             let _ = writeln!(main, "<p>{}</p>", escape(paragraph.trim()));
         }
@@ -237,6 +245,39 @@ mod tests {
             letter
                 .html
                 .contains("<a href=\"https://pyramid.example/email/unsubscribe/abc\">")
+        );
+    }
+
+    #[test]
+    fn a_change_made_is_told_as_made_with_what_was_done() {
+        let message = Message::ItemUpdate {
+            item_id: ItemId(4),
+            event_id: ItemEventId(12),
+            reference: "SI-2026-000004".into(),
+            title: "Long waits".into(),
+            event: EventKind::ChangeMade,
+            status: Status::Responded,
+            group_id: GroupId(1),
+            answer: Some("Two evening clinicians since Monday.".into()),
+            outcome: Some(Outcome::ChangeMade),
+            origin_group_id: Some(GroupId(3)),
+        };
+        let letter = item_update(
+            &message,
+            "Council",
+            "https://p.example",
+            "https://p.example/u",
+        );
+        assert_eq!(
+            letter.subject,
+            "The change planned for SI-2026-000004 has been made"
+        );
+        assert!(letter.text.starts_with(
+            "The change planned for your item SI-2026-000004 (Long waits) has been made.\n\nWhat was done:\nTwo evening clinicians since Monday.\n"
+        ), "{}", letter.text);
+        assert_eq!(
+            crate::chat::reply::item_update(&message, "Council"),
+            "The change planned for your item SI-2026-000004 (Long waits) has been made: Two evening clinicians since Monday.\nThank you for raising it."
         );
     }
 

@@ -183,6 +183,12 @@ impl MailCourier {
                     link,
                 )
             }
+            Message::ChangeDue { reference, .. } => letters::lines(
+                format!("Was the change planned for {reference} made?"),
+                &crate::chat::reply::change_due(&parcel.message, &self.public_url),
+                "You get this e-mail because it is your group's mailing address and your group referred this item to the commissioners.",
+                link,
+            ),
             Message::WatchDigest { about, .. } => letters::lines(
                 format!("Your watch on {about}"),
                 &crate::chat::reply::watch_digest(&parcel.message),

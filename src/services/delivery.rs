@@ -239,6 +239,7 @@ fn describe(message: Option<&Message>, kind: &str) -> (String, Option<ItemId>) {
             match event {
                 EventKind::Responded => format!("The answer to {reference}"),
                 EventKind::Referred => format!("{reference} referred to the commissioners"),
+                EventKind::ChangeMade => format!("The change planned for {reference} made"),
                 _ => format!("{reference} taken up a tier"),
             },
             Some(*item_id),
@@ -258,6 +259,12 @@ fn describe(message: Option<&Message>, kind: &str) -> (String, Option<ItemId>) {
         Some(Message::WatchDigest { about, .. }) => {
             (format!("A digest of the watch on {about}"), None)
         }
+        Some(Message::ChangeDue {
+            item_id, reference, ..
+        }) => (
+            format!("Was the change planned for {reference} made?"),
+            Some(*item_id),
+        ),
         None => (
             format!("A {kind} delivery that can no longer be read"),
             None,

@@ -36,6 +36,8 @@ pub struct Minute {
     pub decision: Decision,
     pub note: Option<String>,
     pub outcome: Option<Outcome>,
+    /// For RESPOND with ACTION_PLANNED: who owns the change and when it is due.
+    pub change: Option<crate::services::changes::ChangeInput>,
 }
 
 fn from_model(m: db::Model) -> AppResult<Meeting> {
@@ -124,7 +126,15 @@ pub async fn schedule(
         })
         .collect();
     agenda.extend(waiting.iter().map(|item| AgendaEntry {
-        title: RedactedText::scrub(&format!("{}: {}", item.reference, item.title)),
+        // An answered item is waiting only because its planned change came back at its due date.
+        title: RedactedText::scrub(&if item.status == crate::domain::item::Status::Responded {
+            format!(
+                "{}: {}: was the planned change made?",
+                item.reference, item.title
+            )
+        } else {
+            format!("{}: {}", item.reference, item.title)
+        }),
         item_id: Some(item.id.0),
         standing: false,
     }));
@@ -198,11 +208,18 @@ pub async fn record_minutes(
             note: minute.note,
             outcome: minute.outcome,
             meeting: Some(meeting.id),
+            change: minute.change,
             ..Action::new(Move::Close)
         };
         match minute.decision.as_move() {
             Some(kind) => {
                 items::act_in(&txn, actor, minute.item_id, Action { kind, ..action }).await?;
+            }
+            None if action.change.is_some() => {
+                return Err(AppError::bad_input(
+                    "change",
+                    "Only an answer with the outcome ACTION_PLANNED plans a change: leave change out.",
+                ));
             }
             None => {
                 items::note_in(&txn, actor, minute.item_id, action.note, meeting.id).await?;

@@ -4,6 +4,7 @@
 //! writes the audit event.
 
 pub mod audit;
+pub mod changes;
 pub mod chat;
 pub mod delivery;
 pub mod demo;

@@ -21,7 +21,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::delivery::Medium;
 use crate::domain::item::{EventKind, Outcome, Status};
@@ -176,6 +176,17 @@ pub enum Message {
         /// One line per pattern change.
         patterns: Vec<String>,
     },
+    /// A planned change reached its due date: the tier that referred the item is asked
+    /// whether it was done (in its chat channels and at its mailing address).
+    ChangeDue {
+        item_id: ItemId,
+        event_id: ItemEventId,
+        reference: String,
+        owner: RedactedText,
+        due_on: NaiveDate,
+        /// The referring group.
+        group_id: GroupId,
+    },
     /// An e-mail asking whoever reads the address to confirm it is the right one, with a
     /// one-time link (made when it is sent: see `mail/courier.rs`).
     EmailConfirmation {
@@ -195,6 +206,7 @@ impl Message {
             Message::PatternAlert { .. } => "PATTERN_ALERT",
             Message::WatchDigest { .. } => "WATCH_DIGEST",
             Message::EmailConfirmation { .. } => "EMAIL_CONFIRMATION",
+            Message::ChangeDue { .. } => "CHANGE_DUE",
         }
     }
 
@@ -229,6 +241,9 @@ impl Message {
             Message::EmailConfirmation {
                 confirmation_id, ..
             } => format!("email-confirmation:{confirmation_id}"),
+            Message::ChangeDue { event_id, .. } => {
+                format!("change-due:{event_id}:{}", destination.as_string())
+            }
         }
     }
 
@@ -250,6 +265,7 @@ impl Message {
             // failed deliveries no more than a newsletter is.
             (_, Message::PatternAlert { group_id, .. }) => Some(*group_id),
             (_, Message::WatchDigest { .. }) => None,
+            (_, Message::ChangeDue { group_id, .. }) => Some(*group_id),
         }
     }
 

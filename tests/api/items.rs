@@ -284,7 +284,8 @@ async fn moves_are_allowed_only_to_the_right_people_in_the_right_order() {
             .code(),
         "CONFLICT"
     );
-    let answer = json!({ "input": { "itemId": id, "answer": "Two more bays are planned.", "outcome": "ACTION_PLANNED" } });
+    let due = (chrono::Utc::now().date_naive() + chrono::Duration::days(60)).to_string();
+    let answer = json!({ "input": { "itemId": id, "answer": "Two more bays are planned.", "outcome": "ACTION_PLANNED", "change": { "owner": "the hospital's estates team", "dueOn": due } } });
     assert_eq!(
         app.graphql(p.council_chair.token(), RESPOND, answer.clone())
             .await
@@ -728,7 +729,8 @@ async fn several_reports_of_one_matter_travel_together_without_losing_any() {
     )
     .await
     .ok();
-    app.graphql(p.commissioner.token(), RESPOND, json!({ "input": { "itemId": a["item"]["id"], "answer": "Service under investigation.", "outcome": "ACTION_PLANNED" } })).await.ok();
+    let due = (chrono::Utc::now().date_naive() + chrono::Duration::days(60)).to_string();
+    app.graphql(p.commissioner.token(), RESPOND, json!({ "input": { "itemId": a["item"]["id"], "answer": "Service under investigation.", "outcome": "ACTION_PLANNED", "change": { "owner": "the provider's medical director", "dueOn": due } } })).await.ok();
     let follower = app
         .graphql(
             p.ppg_member.token(),

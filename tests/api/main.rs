@@ -4,6 +4,7 @@
 mod authorisation;
 mod bad_input;
 mod bot;
+mod changes;
 mod cli;
 mod depth;
 mod discord_selftest;

@@ -22,6 +22,7 @@ pub(super) async fn seed_activity(
     commissioner: MemberId,
 ) -> AppResult<()> {
     use crate::domain::item::{Channel, InformationSource, ItemKind, Move, Outcome, Sentiment};
+    use crate::services::changes::{self, ChangeInput};
     use crate::services::items::{self, Action, RaiseItem};
 
     let Some(district) = district else {
@@ -126,12 +127,105 @@ pub(super) async fn seed_activity(
             ..Action::new(Move::Escalate)
         };
         items::act(db, &as_member(council_chair).await?, *first, refer).await?;
+        let commissioner = as_member(commissioner).await?;
+        let today = crate::domain::clock::uk_date(crate::services::now());
+        // The reference case's answer planned a change, and the change was made: "you said,
+        // we did" in the newsletter, told as done because it was recorded so.
         let answer = Action {
-            note: Some("The provider has added two evening call-back clinicians and now audits weekend call answering every month.".to_owned()),
-            outcome: Some(Outcome::ChangeMade),
+            note: Some("The provider will add two evening call-back clinicians and audit weekend call answering every month.".to_owned()),
+            outcome: Some(Outcome::ActionPlanned),
+            change: Some(ChangeInput {
+                owner: "the out-of-hours provider's clinical lead".to_owned(),
+                due_on: today + chrono::Duration::days(28),
+                owner_member_id: None,
+            }),
             ..Action::new(Move::Respond)
         };
-        items::act(db, &as_member(commissioner).await?, *first, answer).await?;
+        items::act(db, &commissioner, *first, answer).await?;
+        changes::record_made(
+            db,
+            &commissioner,
+            *first,
+            Some(today),
+            Some("Two evening call-back clinicians started this week; the first weekend audit is done.".to_owned()),
+        )
+        .await?;
+        // Two more referred matters whose answers planned changes: one still planned, and one
+        // past its due date that has come back to the council to ask whether it was done.
+        let council_chair = as_member(council_chair).await?;
+        let planned = [
+            (
+                "Pharmacy closes before its advertised hours",
+                "The pharmacy on the high street was shut at 5pm on two weekdays although its sign says 6pm.",
+                "The pharmacy will keep its advertised hours and post any change a week ahead.",
+                "the pharmacy contracts manager",
+                -7,
+            ),
+            (
+                "Test results letters arrive weeks late",
+                "Several patients received letters about blood test results three weeks after the test.",
+                "The practice will send results by text message and post letters within a week.",
+                "the practice manager",
+                60,
+            ),
+        ];
+        for (index, (title, body, answer, owner, due_in)) in planned.iter().enumerate() {
+            let Some(ppg) = ppgs.get(index) else { break };
+            let Some(submitter) = first_member_of(db, ppg.id, Role::Member).await? else {
+                continue;
+            };
+            let input = RaiseItem {
+                group_id: ppg.id,
+                kind: ItemKind::Concern,
+                title: (*title).to_owned(),
+                body: (*body).to_owned(),
+                provider_id: None,
+                provider_name: None,
+                experienced_on: Some(crate::services::today() - chrono::Duration::days(20)),
+                sentiment: Sentiment::Negative,
+                information_source: InformationSource::OwnExperience,
+                raised_with_pals: false,
+                raised_as_complaint: false,
+                safety_concern: false,
+                themes: Vec::new(),
+                tags: Vec::new(),
+                idempotency_key: Some(format!("demo-planned-{index}")),
+                channel: Channel::Graphql,
+                share_name: false,
+            };
+            let item = items::raise(db, &as_member(submitter).await?, input)
+                .await?
+                .item;
+            if let Some(chair) = first_member_of(db, ppg.id, Role::Chair).await? {
+                items::act(
+                    db,
+                    &as_member(chair).await?,
+                    item.id,
+                    Action::new(Move::Escalate),
+                )
+                .await?;
+            }
+            items::act(db, &secretary, item.id, Action::new(Move::Escalate)).await?;
+            items::act(db, &council_chair, item.id, Action::new(Move::Escalate)).await?;
+            let answer = Action {
+                note: Some((*answer).to_owned()),
+                outcome: Some(Outcome::ActionPlanned),
+                change: Some(ChangeInput {
+                    owner: (*owner).to_owned(),
+                    due_on: today + chrono::Duration::days((*due_in).max(0_i64)),
+                    owner_member_id: None,
+                }),
+                ..Action::new(Move::Respond)
+            };
+            items::act(db, &commissioner, item.id, answer).await?;
+            if *due_in < 0 {
+                // The demo's quarter happens today; this answer is shown as given weeks ago,
+                // its change due a week ago, so that it comes back now as it would have then.
+                changes::backdate_for_demo(db, item.id, today + chrono::Duration::days(*due_in))
+                    .await?;
+            }
+        }
+        changes::return_due(db, crate::services::now()).await?;
         let today = crate::services::today();
         let draft = crate::services::newsletters::compile(
             db,

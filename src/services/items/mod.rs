@@ -18,11 +18,13 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 pub use classify::{set_provider, set_severity, set_themes};
 pub use link::link;
+pub(crate) use moves::parse_note;
 pub use moves::{Action, act};
 pub(crate) use moves::{act_in, note_in};
 pub use raise::{RaiseItem, Raised, ThemeChoice, raise, raised_with_key};
-pub(crate) use rows::{event_from_model, from_model, reached_any};
+pub(crate) use rows::{event_from_model, from_model, not_found_by_id, reached_any, status_of};
 pub use search::{ItemFilter, ItemOrder, list, waiting_at};
+pub(crate) use trail::{NewEvent, record, stored};
 pub use trail::{
     Trail, events_after, events_at_meetings, events_by_id, events_of, latest_event_id, trail,
 };
@@ -36,7 +38,7 @@ use crate::domain::theme::{Classification, Polarity};
 use crate::domain::{RuleId, ThemeId};
 use crate::entities::{item as db, item_classification, item_tag};
 use crate::error::AppResult;
-use rows::{not_found, not_found_by_id, visible};
+use rows::{not_found, visible};
 
 /// Loads visible items by id (hidden ones are simply missing).
 pub async fn get_many(

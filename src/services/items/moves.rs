@@ -18,6 +18,7 @@ use crate::domain::text::{self, RedactedText, parse_redacted};
 use crate::domain::{GroupId, ItemEventId, ItemId, MeetingId, MemberId};
 use crate::entities::item as db;
 use crate::error::{AppError, AppResult};
+use crate::services::changes::{self, ChangeInput};
 use crate::services::groups;
 use crate::services::outbox::Message;
 
@@ -32,6 +33,8 @@ pub struct Action {
     /// Items to join to this one as one matter (escalations only).
     pub link: Vec<ItemId>,
     pub meeting: Option<MeetingId>,
+    /// For an answer with the outcome ACTION_PLANNED: who owns the change and when it is due.
+    pub change: Option<ChangeInput>,
 }
 
 impl Action {
@@ -42,12 +45,13 @@ impl Action {
             outcome: None,
             link: Vec::new(),
             meeting: None,
+            change: None,
         }
     }
 }
 
 /// A move's note, parsed and redacted (`None` when left empty).
-pub(super) fn parse_note(note: Option<&str>) -> AppResult<Option<RedactedText>> {
+pub(crate) fn parse_note(note: Option<&str>) -> AppResult<Option<RedactedText>> {
     let mut removed = Vec::new();
     Ok(note
         .filter(|n| !n.trim().is_empty())
@@ -92,6 +96,31 @@ pub(crate) async fn act_in(
             ));
         }
     }
+    let plans_change =
+        action.kind == Move::Respond && action.outcome == Some(Outcome::ActionPlanned);
+    let plan = match (&action.change, plans_change) {
+        (None, true) => {
+            return Err(AppError::bad_input(
+                "change",
+                "An answer that plans a change says who owns it and when it is due: give change { owner, dueOn }.",
+            ));
+        }
+        (Some(_), false) => {
+            return Err(AppError::bad_input(
+                "change",
+                "Only an answer with the outcome ACTION_PLANNED plans a change: leave change out.",
+            ));
+        }
+        (Some(input), true) => Some(
+            changes::parse_plan(
+                txn,
+                input,
+                crate::domain::clock::uk_date(crate::services::now()),
+            )
+            .await?,
+        ),
+        (None, false) => None,
+    };
     // Load through visibility: an item the caller cannot see is not found.
     let current = get(txn, actor, id).await?;
     if let Some(lead) = current.lead_item_id {
@@ -106,7 +135,12 @@ pub(crate) async fn act_in(
     for other in &action.link {
         link::link_in(txn, actor, &model, *other).await?;
     }
+    // The group holding it when it is answered is the tier that referred it.
+    let holder = GroupId(model.current_group_id);
     let moved = move_one(txn, actor, model, &action, note.clone(), Authority::Own).await?;
+    if let Some(plan) = plan {
+        changes::plan_in(txn, &moved, holder, plan).await?;
+    }
     // Followers travel with their lead.
     let followers = db::Entity::find()
         .filter(db::Column::LeadItemId.eq(moved.id))

@@ -10,11 +10,12 @@ use sea_orm::{
 
 use super::rows::{from_model, reached_any, visible};
 use crate::domain::authz::{self, Actor, Visibility};
+use crate::domain::change::ChangeState;
 use crate::domain::group::Group;
 use crate::domain::item::{Item, ItemKind, Sentiment, Status};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::{GroupId, MemberId, ProviderId};
-use crate::entities::{item as db, item_classification, item_tag};
+use crate::entities::{item as db, item_classification, item_tag, planned_change};
 use crate::error::{AppError, AppResult};
 use crate::services::groups;
 
@@ -50,6 +51,8 @@ pub struct ItemFilter {
     pub min_severity: Option<crate::domain::item::Severity>,
     /// Referred, unanswered and past the day the answer was due (`Some(true)`), or not.
     pub overdue: Option<bool>,
+    /// With a planned change still planned and due by today (`Some(true)`), or not.
+    pub change_due: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -209,6 +212,20 @@ pub async fn list(
             .add(db::Column::ResponseDueOn.lt(today));
         query = query.filter(if overdue { late } else { late.not() });
     }
+    if let Some(due) = filter.change_due {
+        let today = crate::domain::clock::uk_date(crate::services::now());
+        let changes = Query::select()
+            .column(planned_change::Column::ItemId)
+            .from(planned_change::Entity)
+            .and_where(planned_change::Column::State.eq(ChangeState::Planned.as_str()))
+            .and_where(planned_change::Column::DueOn.lte(today))
+            .to_owned();
+        query = query.filter(if due {
+            db::Column::Id.in_subquery(changes)
+        } else {
+            db::Column::Id.not_in_subquery(changes)
+        });
+    }
     if let Some(from) = filter.raised_from {
         query =
             query.filter(db::Column::CreatedAt.gte(from.and_hms_opt(0, 0, 0).map(|t| t.and_utc())));
@@ -268,13 +285,27 @@ pub async fn list(
 
 /// The items waiting at a group for it to decide what to do with them, oldest first: held
 /// there with the status of that tier, not answered, and not travelling with another item
-/// (those are decided with their lead). What a meeting's agenda lists and a newsletter's
-/// "still waiting" reports.
+/// (those are decided with their lead); and the answered items whose planned change came
+/// back to this group at its due date and is not yet recorded ("was it done?"). What a
+/// meeting's agenda lists and a newsletter's "still waiting" reports.
 pub async fn waiting_at(conn: &impl ConnectionTrait, group: &Group) -> AppResult<Vec<Item>> {
+    let held = sea_orm::Condition::all()
+        .add(db::Column::CurrentGroupId.eq(group.id.0))
+        .add(db::Column::Status.eq(Status::held_at(group.kind).as_str()))
+        .add(db::Column::LeadItemId.is_null());
+    let returned = Query::select()
+        .column(planned_change::Column::ItemId)
+        .from(planned_change::Entity)
+        .and_where(planned_change::Column::ReferringGroupId.eq(group.id.0))
+        .and_where(planned_change::Column::State.eq(ChangeState::Planned.as_str()))
+        .and_where(planned_change::Column::ReturnedAt.is_not_null())
+        .to_owned();
     db::Entity::find()
-        .filter(db::Column::CurrentGroupId.eq(group.id.0))
-        .filter(db::Column::Status.eq(Status::held_at(group.kind).as_str()))
-        .filter(db::Column::LeadItemId.is_null())
+        .filter(
+            sea_orm::Condition::any()
+                .add(held)
+                .add(db::Column::Id.in_subquery(returned)),
+        )
         .order_by_asc(db::Column::Id)
         .all(conn)
         .await?

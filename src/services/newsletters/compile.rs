@@ -98,6 +98,8 @@ struct Loaded {
     /// The events the meetings' minutes made.
     minuted: Vec<ItemEvent>,
     items: HashMap<ItemId, Item>,
+    /// The planned changes of those items.
+    changes: Vec<crate::domain::change::PlannedChange>,
     group_names: HashMap<GroupId, String>,
     provider_names: HashMap<ProviderId, String>,
 }
@@ -127,7 +129,13 @@ async fn load_period(
                 .eq(group.id.0)
                 .or(Expr::col(item_event::Column::FromGroupId).eq(group.id.0))
                 .or(Expr::col(item_event::Column::Kind)
-                    .is_in([EventKind::Responded.as_str(), EventKind::Linked.as_str()])
+                    .is_in([
+                        EventKind::Responded.as_str(),
+                        EventKind::Linked.as_str(),
+                        EventKind::ChangeMade.as_str(),
+                        EventKind::ChangeRescheduled.as_str(),
+                        EventKind::ChangeAbandoned.as_str(),
+                    ])
                     .and(Expr::col(item_event::Column::ItemId).in_subquery(reached.clone()))),
         )
         .order_by_asc(item_event::Column::Id)
@@ -180,6 +188,12 @@ async fn load_period(
     let waiting_ids = waiting.iter().map(|i| i.id).collect();
     items.extend(waiting.into_iter().map(|i| (i.id, i)));
     items.extend(followers.iter().map(|i| (i.id, i.clone())));
+    let item_ids: Vec<ItemId> = items.keys().copied().collect();
+    let mut changes: Vec<_> = services::changes::of_items(conn, &item_ids)
+        .await?
+        .into_values()
+        .collect();
+    changes.sort_by_key(|c| c.item_id);
     let mut group_ids: BTreeSet<GroupId> = items.values().map(|i| i.origin_group_id).collect();
     group_ids.extend(events.iter().map(|e| e.group_id));
     group_ids.extend(events.iter().filter_map(|e| e.from_group_id));
@@ -203,6 +217,7 @@ async fn load_period(
         meetings,
         minuted,
         items,
+        changes,
         group_names,
         provider_names,
     })
@@ -263,6 +278,7 @@ fn activity(group: &Group, loaded: &Loaded, now: DateTime<Utc>) -> Activity {
     let mut activity = Activity {
         safety: facts(&loaded.safety),
         waiting: facts(&loaded.waiting),
+        changes: loaded.changes.clone(),
         known_names,
         ..Default::default()
     };
@@ -289,6 +305,11 @@ fn activity(group: &Group, loaded: &Loaded, now: DateTime<Utc>) -> Activity {
             },
             Some(Meaning::Closed) => Happening::Closed {
                 item: fact(item),
+                note: event.note.clone(),
+            },
+            Some(Meaning::ChangeFollowed(step)) => Happening::ChangeFollowed {
+                item: fact(item),
+                step,
                 note: event.note.clone(),
             },
             None => continue,

@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use crate::domain::authz::{self, Actor};
+use crate::domain::change::{ChangeState, PlannedChange};
 use crate::domain::clock::uk_date;
 use crate::domain::feedback::triangulation::{self, SoftReport, Stored};
 use crate::domain::feedback::{Count, Measure, Month, Source, report_day};
@@ -256,6 +257,19 @@ async fn gather(
     let organisation_of = |id: i64| providers.get(&id).map(|p| p.parent_id.unwrap_or(p.id));
     let name_of = |id: i64| providers.get(&id).map(|p| p.name.clone());
 
+    // The area's planned changes: what became of each, and the tally as at today.
+    let planned = crate::services::changes::for_area(conn, area).await?;
+    let mut tally = ChangeTally::default();
+    for change in &planned {
+        match change.state {
+            ChangeState::Made => tally.made += 1,
+            ChangeState::Abandoned => tally.abandoned += 1,
+            ChangeState::Planned if change.overdue(as_at) => tally.overdue += 1,
+            ChangeState::Planned => tally.planned += 1,
+        }
+    }
+    let changes: HashMap<i64, PlannedChange> =
+        planned.into_iter().map(|c| (c.item_id.0, c)).collect();
     let mut items = Vec::with_capacity(rows.len());
     // Per organisation: the pyramid's reports by the month of the experience, and when it
     // was last heard of by any source.
@@ -294,6 +308,9 @@ async fn gather(
             }
             _ => None,
         };
+        let change = changes
+            .get(&row.lead_item_id.unwrap_or(row.id))
+            .map(|c| c.state);
         items.push(ItemFact {
             id: ItemId(row.id),
             reference: row.reference.clone(),
@@ -309,6 +326,7 @@ async fn gather(
             tier: Tier::of(holder, row.referred_at.is_some()),
             answered_on: row.responded_at.map(uk_date),
             outcome,
+            change,
             due_on: row.response_due_on,
             overdue: status == Status::Referred
                 && row.response_due_on.is_some_and(|due| due < as_at),
@@ -388,7 +406,7 @@ async fn gather(
         known_organisations,
         unmentioned_in_register,
         patterns,
-        changes: ChangeTally::default(),
+        changes: tally,
     })
 }
 
