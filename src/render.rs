@@ -77,7 +77,7 @@ fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
     text.split("\n\n").map(str::trim).filter(|p| !p.is_empty())
 }
 
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
 :root { color-scheme: light; }
 body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; font-size: 1.0625rem; line-height: 1.6; color: #1b1b1b; background: #ffffff; }
 header, main, footer { max-width: 46rem; margin: 0 auto; padding: 0 1.25rem; }
@@ -120,7 +120,7 @@ button { font: inherit; padding: 0.5rem 1rem; min-height: 44px; color: #ffffff; 
 footer { margin-top: 2.5rem; border-top: 1px solid #6b6b6b; }
 "#;
 
-const LARGE_PRINT: &str = r#"
+pub(crate) const LARGE_PRINT: &str = r#"
 body { font-size: 1.5rem; line-height: 1.7; color: #000000; background: #ffffff; font-family: Verdana, Tahoma, Arial, sans-serif; }
 header, main, footer { max-width: 38rem; }
 header { border-bottom: 6px solid #000000; }

@@ -45,6 +45,7 @@ macro_rules! stored_enum {
 
 pub mod authz;
 pub mod clock;
+pub mod consultation;
 pub mod delivery;
 pub mod feedback;
 pub mod group;

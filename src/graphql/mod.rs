@@ -2,6 +2,7 @@
 //! Resolvers are thin: they decode ids and input, call one service function, and wrap the
 //! result. Permission checks and rules live in `services/` and `domain/`.
 
+mod consultations;
 mod delivery;
 mod depth;
 mod errors;
@@ -15,6 +16,7 @@ mod newsletters;
 mod pagination;
 mod patterns;
 mod query;
+mod reports;
 mod scalars;
 mod types;
 
@@ -32,6 +34,8 @@ pub struct QueryRoot(
     newsletters::NewsletterQuery,
     patterns::PatternQuery,
     feedback::FeedbackQuery,
+    consultations::ConsultationQuery,
+    reports::ReportQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -43,6 +47,7 @@ pub struct MutationRoot(
     patterns::PatternMutation,
     delivery::DeliveryMutation,
     feedback::FeedbackMutation,
+    consultations::ConsultationMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod chat;
+pub mod consultations;
 pub mod delivery;
 pub mod demo;
 pub mod email;

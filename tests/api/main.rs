@@ -5,6 +5,7 @@ mod authorisation;
 mod bad_input;
 mod bot;
 mod cli;
+mod consultations;
 mod depth;
 mod discord_selftest;
 mod email;

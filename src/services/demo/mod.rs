@@ -4,6 +4,7 @@
 //! (a token is only ever shown when it is made).
 
 mod activity;
+mod consultations;
 mod people;
 
 use sea_orm::DatabaseConnection;
@@ -206,6 +207,7 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<Vec<DemoToken>> {
     )
     .await?;
     import_samples(db, council.id).await?;
+    consultations::seed_consultations(db, council.id, &districts, &ppgs, commissioner).await?;
 
     let holders = [
         ("admin", Some(administrator)),
