@@ -572,3 +572,54 @@ async fn the_annual_report_lists_the_years_consultations_and_is_published_once()
         json!([{ "period": "2026-27", "htmlUrl": html_url }])
     );
 }
+
+#[tokio::test]
+async fn a_page_of_the_register_costs_the_same_statements_whatever_its_size() {
+    let app = TestApp::spawn().await;
+    let p = Pyramid::build(&app).await;
+    let item = raise(
+        &app,
+        p.ppg_member.token(),
+        soft_intelligence(p.ppgs[0][0].0, "Evening clinic closed", "It shut at five."),
+    )
+    .await;
+    for n in 0..12 {
+        let mut input = consultation(
+            &p,
+            &format!("Survey {n}"),
+            "2026-05-01",
+            "2026-05-30",
+            &[p.ppgs[0][0].0, p.districts[0].0],
+        );
+        input["itemIds"] = json!([item["item"]["id"]]);
+        create(&app, &p, input).await;
+    }
+    const PAGE: &str = r#"
+    query($area: ID!, $first: Int!) {
+      consultations(areaId: $area, first: $first) {
+        edges { node { title area { name } groups { name parent { name } } items { reference } newsletters { title } createdBy { name } } }
+      }
+    }"#;
+    let mut costs = Vec::new();
+    for first in [2, 12] {
+        let before = app.statements();
+        let page = app
+            .graphql(
+                p.commissioner.token(),
+                PAGE,
+                json!({ "area": gid("Group", p.council.0), "first": first }),
+            )
+            .await
+            .ok();
+        costs.push(app.statements() - before);
+        let edges = page["consultations"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), first as usize);
+        let last = &edges[first as usize - 1]["node"];
+        assert_eq!(last["groups"][1]["parent"]["name"], "North");
+        assert_eq!(last["items"][0]["reference"], item["item"]["reference"]);
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "statements for 2 and for 12 consultations"
+    );
+}
