@@ -172,6 +172,22 @@ impl FinancialYear {
     }
 }
 
+/// A year's report is published once the year has begun (usually after it ends): a report
+/// published for a year still to come could never be replaced by the real one.
+pub fn check_reportable(year: FinancialYear, today: NaiveDate) -> Result<(), InvalidInput> {
+    if today < year.starts_on() {
+        return Err(InvalidInput::new(
+            "financialYear",
+            format!(
+                "{} has not begun yet: its report can be published from {}. Use consultationReport to read a draft.",
+                year.code(),
+                year.starts_on().format("%-d %B %Y")
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a consultation's period: it ends on or after the day it starts.
 pub fn check_period(starts_on: NaiveDate, ends_on: NaiveDate) -> Result<(), InvalidInput> {
     if ends_on < starts_on {
@@ -343,6 +359,10 @@ mod tests {
             "1 May 2026"
         );
         assert!(check_people_involved(-1).is_err());
+        let year = FinancialYear::of(day(2026, 12, 2));
+        assert!(check_reportable(year, day(2026, 4, 1)).is_ok());
+        assert!(check_reportable(year, day(2028, 1, 1)).is_ok());
+        assert!(check_reportable(year.next(), day(2027, 3, 31)).is_err());
         let at = chrono::Utc::now();
         let c = Consultation {
             id: ConsultationId(1),

@@ -380,6 +380,20 @@ async fn a_financial_year_written_wrongly_is_refused_with_how_to_write_it() {
             .await;
         assert_eq!(published.code(), "BAD_USER_INPUT", "{year}");
     }
+    // A year still to come has no report yet (it could never be replaced by the real one).
+    let future = app
+        .graphql(
+            p.commissioner.token(),
+            PUBLISH,
+            json!({ "input": { "areaId": gid("Group", p.council.0), "financialYear": "2099-00" } }),
+        )
+        .await;
+    assert_eq!(future.code(), "BAD_USER_INPUT");
+    assert!(
+        future.message().starts_with("2099-00 has not begun yet"),
+        "{}",
+        future.message()
+    );
 }
 
 #[tokio::test]

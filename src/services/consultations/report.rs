@@ -9,7 +9,7 @@ use super::of_year;
 use crate::domain::GroupId;
 use crate::domain::authz::{self, Actor};
 use crate::domain::clock::uk_date;
-use crate::domain::consultation::FinancialYear;
+use crate::domain::consultation::{self, FinancialYear};
 use crate::domain::report::{Rendered, Report, ReportKind};
 use crate::error::AppResult;
 use crate::render_consultations::{self, ReportView};
@@ -86,6 +86,7 @@ pub async fn publish_report(
     year: FinancialYear,
 ) -> AppResult<Report> {
     authz::may_manage_consultations(actor, area)?;
+    consultation::check_reportable(year, uk_date(crate::services::now()))?;
     let txn = db.begin().await?;
     let draft = draft(&txn, area, year, true).await?;
     let report = reports::store(
