@@ -296,6 +296,18 @@ async fn ppg_members_see_only_the_consultations_that_involved_their_group() {
         .await
         .ok();
     assert_eq!(node["node"], Value::Null);
+    let node = app
+        .graphql(
+            p.south_member.token(),
+            "query($id: ID!) { node(id: $id) { ... on Consultation { title status } } }",
+            json!({ "id": south_id }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        node["node"],
+        json!({ "title": "South survey", "status": "CLOSED" })
+    );
     let change = app
         .graphql(
             p.ppg_member.token(),

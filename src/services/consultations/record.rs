@@ -200,13 +200,19 @@ async fn check_links(
         if ids.len() > MAX_LINKS {
             return Err(too_many("newsletterIds"));
         }
-        for id in ids {
-            let newsletter = newsletters::get(conn, actor, *id).await?;
-            if groups::get(conn, newsletter.group_id).await?.area_id != area {
-                return Err(AppError::NotFound(
-                    "There is no newsletter with that id, or you cannot see it.".to_owned(),
-                ));
-            }
+        let found = newsletters::get_many(conn, actor, ids).await?;
+        let issuers: Vec<GroupId> = found.values().map(|n| n.group_id).collect();
+        let issuers = groups::get_many(conn, &issuers).await?;
+        let of_area = |id: &NewsletterId| {
+            found
+                .get(id)
+                .and_then(|n| issuers.get(&n.group_id))
+                .is_some_and(|g| g.area_id == area)
+        };
+        if !ids.iter().all(of_area) {
+            return Err(AppError::NotFound(
+                "One of the newsletters to link does not exist, or you cannot see it.".to_owned(),
+            ));
         }
     }
     Ok(())
