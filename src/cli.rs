@@ -100,6 +100,19 @@ pub enum Command {
         #[arg(long)]
         to: chrono::NaiveDate,
     },
+    /// Print an area's annual consultation report for a financial year as Markdown (a draft,
+    /// nothing published), or publish it and print where it is read.
+    ConsultationReport {
+        /// The area's council, by name or number.
+        #[arg(long)]
+        area: String,
+        /// The financial year, such as 2026-27 (1 April 2026 to 31 March 2027).
+        #[arg(long)]
+        year: String,
+        /// Publish it: it is kept as it is now, and a year's report is published once.
+        #[arg(long, default_value_t = false)]
+        publish: bool,
+    },
     /// List or undo an area's imports.
     Imports {
         #[command(subcommand)]
@@ -534,6 +547,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(cli_error)?;
             print!("{csv}");
+            Ok(())
+        }
+        Command::ConsultationReport {
+            area,
+            year,
+            publish,
+        } => {
+            let db = database(&settings).await?;
+            startup::migrate(&db).await?;
+            let area = find_area(&db, &area).await?;
+            let year = crate::domain::consultation::FinancialYear::parse("--year", &year)
+                .map_err(|e| cli_error(e.into()))?;
+            if publish {
+                let report =
+                    services::consultations::publish_report(&db, &Actor::System, area.id, year)
+                        .await
+                        .map_err(cli_error)?;
+                println!("Published: {}", report.rendered.title);
+                for format in crate::domain::report::ReportFormat::ALL {
+                    if report.rendered.in_format(format).is_some() {
+                        println!("{}", format.path(report.id));
+                    }
+                }
+            } else {
+                let draft =
+                    services::consultations::preview_report(&db, &Actor::System, area.id, year)
+                        .await
+                        .map_err(cli_error)?;
+                print!("{}", draft.rendered.markdown);
+            }
             Ok(())
         }
         Command::Imports { action } => {

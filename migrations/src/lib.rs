@@ -16,6 +16,7 @@ mod m20261203_000011_feedback;
 mod m20261203_000012_response_clock;
 mod m20261204_000014_reports;
 mod m20261204_000015_planned_changes;
+mod m20261204_000016_consultations;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_response_clock::Migration),
             Box::new(m20261204_000014_reports::Migration),
             Box::new(m20261204_000015_planned_changes::Migration),
+            Box::new(m20261204_000016_consultations::Migration),
         ]
     }
 }

@@ -536,6 +536,29 @@ pub fn may_follow_change(
     }
 }
 
+/// An area's register of consultations is kept by its commissioners (and the operator).
+pub fn may_manage_consultations(actor: &Actor, area: GroupId) -> Result<(), Refusal> {
+    match actor {
+        Actor::Anonymous => Err(Refusal::Unauthenticated),
+        Actor::System => Ok(()),
+        _ if actor.is_commissioner_of(area) => Ok(()),
+        _ => Err(Refusal::Forbidden(
+            "Only the commissioners of this area can record, change or remove its consultations and publish the consultation report.",
+        )),
+    }
+}
+
+/// The whole of an area's register is read by its commissioners and its council's members.
+pub fn may_read_consultations_of(actor: &Actor, area: GroupId) -> bool {
+    matches!(actor, Actor::System) || actor.is_commissioner_of(area) || sits_in(actor, area)
+}
+
+/// One consultation is read by whoever reads the area's register, and by the members of the
+/// groups it involved (a PPG asked about its practice sees what was recorded of it).
+pub fn may_read_consultation(actor: &Actor, area: GroupId, involved: &[GroupId]) -> bool {
+    may_read_consultations_of(actor, area) || involved.iter().any(|g| sits_in(actor, *g))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -713,5 +736,28 @@ mod tests {
             Err(Refusal::Unauthenticated)
         );
         assert!(may_follow_change(&Actor::System, AREA, None).is_ok());
+    }
+
+    #[test]
+    fn the_register_is_kept_by_commissioners_and_read_by_those_it_involved() {
+        let (ppg, other_ppg) = (GroupId(3), GroupId(4));
+        let commissioner = holding(OrgRole::Commissioner, AREA);
+        assert!(may_manage_consultations(&commissioner, AREA).is_ok());
+        assert!(may_manage_consultations(&commissioner, OTHER_AREA).is_err());
+        assert!(may_manage_consultations(&holding(OrgRole::Administrator, AREA), AREA).is_err());
+        assert!(may_manage_consultations(&Actor::System, AREA).is_ok());
+        assert_eq!(
+            may_manage_consultations(&Actor::Anonymous, AREA),
+            Err(Refusal::Unauthenticated)
+        );
+        let council_member = with(vec![seat(1, Role::Member)], vec![]);
+        let ppg_member = with(vec![seat(3, Role::Member)], vec![]);
+        assert!(may_manage_consultations(&council_member, AREA).is_err());
+        assert!(may_read_consultations_of(&council_member, AREA));
+        assert!(may_read_consultations_of(&commissioner, AREA));
+        assert!(!may_read_consultations_of(&ppg_member, AREA));
+        assert!(may_read_consultation(&ppg_member, AREA, &[ppg]));
+        assert!(!may_read_consultation(&ppg_member, AREA, &[other_ppg]));
+        assert!(!may_read_consultation(&commissioner, OTHER_AREA, &[]));
     }
 }

@@ -46,6 +46,7 @@ macro_rules! stored_enum {
 pub mod authz;
 pub mod change;
 pub mod clock;
+pub mod consultation;
 pub mod delivery;
 pub mod feedback;
 pub mod group;

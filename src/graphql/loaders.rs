@@ -11,10 +11,13 @@ use crate::domain::authz::Actor;
 use crate::domain::group::Group;
 use crate::domain::item::{Item, ItemEvent};
 use crate::domain::member::{Member, Membership};
+use crate::domain::newsletter::Newsletter;
 use crate::domain::pattern::Pattern;
 use crate::domain::provider::Provider;
 use crate::domain::theme::{Classification, Theme};
-use crate::domain::{GroupId, ItemEventId, ItemId, MemberId, PatternId, ProviderId, ThemeId};
+use crate::domain::{
+    GroupId, ItemEventId, ItemId, MemberId, NewsletterId, PatternId, ProviderId, ThemeId,
+};
 use crate::error::AppError;
 use crate::services;
 use crate::services::members::AreaRoleHeld;
@@ -39,6 +42,7 @@ pub struct Loaders {
     pub chat_linked: DataLoader<ChatLinkedLoader>,
     pub mailing_addresses: DataLoader<MailingAddressLoader>,
     pub planned_changes: DataLoader<PlannedChangeLoader>,
+    pub newsletters: DataLoader<NewsletterLoader>,
 }
 
 /// Starts a batch once the request has had its turns to ask for every key of this round.
@@ -91,6 +95,7 @@ impl Loaders {
             chat_linked: loader(ChatLinkedLoader(source())),
             mailing_addresses: loader(MailingAddressLoader(source())),
             planned_changes: loader(PlannedChangeLoader(source())),
+            newsletters: loader(NewsletterLoader(source())),
         }
     }
 }
@@ -107,6 +112,8 @@ pub struct RepresentativesLoader(Source);
 pub struct MembershipsOfMemberLoader(Source);
 pub struct AreaRolesLoader(Source);
 pub struct ItemLoader(Source);
+/// Newsletters the caller may see (published ones, and their own group's drafts).
+pub struct NewsletterLoader(Source);
 /// An item's trail. Only reached from an item the caller could already load.
 pub struct ItemEventsLoader(Source);
 pub struct EventByIdLoader(Source);
@@ -324,5 +331,17 @@ impl Loader<GroupId> for MailingAddressLoader {
                 .map(|(group, address)| (group, address.as_str().to_owned()))
                 .collect(),
         )
+    }
+}
+
+impl Loader<NewsletterId> for NewsletterLoader {
+    type Value = Newsletter;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[NewsletterId],
+    ) -> Result<HashMap<NewsletterId, Newsletter>, AppError> {
+        services::newsletters::get_many(&self.0.db, &self.0.actor, keys).await
     }
 }

@@ -3,6 +3,7 @@
 //! result. Permission checks and rules live in `services/` and `domain/`.
 
 mod changes;
+mod consultations;
 mod delivery;
 mod depth;
 mod errors;
@@ -34,6 +35,7 @@ pub struct QueryRoot(
     newsletters::NewsletterQuery,
     patterns::PatternQuery,
     feedback::FeedbackQuery,
+    consultations::ConsultationQuery,
     reports::ReportQuery,
 );
 
@@ -48,6 +50,7 @@ pub struct MutationRoot(
     delivery::DeliveryMutation,
     feedback::FeedbackMutation,
     reports::ReportMutation,
+    consultations::ConsultationMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -94,11 +94,24 @@ impl StructureQuery {
                     Err(error) => return Err(error.into()),
                 }
             }
-            NodeType::ApiToken
-            | NodeType::NewsletterEntry
-            | NodeType::Watch
-            | NodeType::Report
-            | NodeType::Consultation => None,
+            NodeType::Consultation => {
+                match services::consultations::get(
+                    reader(ctx),
+                    actor(ctx),
+                    crate::domain::ConsultationId(number),
+                )
+                .await
+                {
+                    Ok(c) => Some(Node::Consultation(super::consultations::ConsultationNode(
+                        c,
+                    ))),
+                    Err(AppError::NotFound(_)) => None,
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            NodeType::ApiToken | NodeType::NewsletterEntry | NodeType::Watch | NodeType::Report => {
+                None
+            }
         })
     }
 

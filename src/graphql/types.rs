@@ -70,6 +70,7 @@ pub enum Node {
     Theme(super::patterns::ThemeNode),
     Pattern(super::patterns::PatternNode),
     FeedbackImport(super::feedback::FeedbackImportNode),
+    Consultation(super::consultations::ConsultationNode),
 }
 
 pub struct GroupNode(pub Group);

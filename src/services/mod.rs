@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod changes;
 pub mod chat;
+pub mod consultations;
 pub mod delivery;
 pub mod demo;
 pub mod email;

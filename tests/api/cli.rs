@@ -201,3 +201,116 @@ async fn token_create_and_revoke_from_the_command_line() {
         "UNAUTHENTICATED"
     );
 }
+
+#[tokio::test]
+async fn the_demo_publishes_this_years_consultation_report_and_the_command_line_drafts_one() {
+    let database = TestDatabase::create().await;
+    let url = database.url.expose().to_owned();
+    let env = [("DATABASE_URL", url.as_str())];
+    assert!(pyramid(&["seed", "demo"], &env).status.success());
+    let again = pyramid(&["seed", "demo"], &env);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let commissioner = String::from_utf8(again.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("commissioner\t").map(str::to_owned))
+        .unwrap();
+    let year =
+        pyramid::domain::consultation::FinancialYear::of(chrono::Utc::now().date_naive()).code();
+    let area = "Staffordshire Patients' Council";
+
+    let draft = pyramid(
+        &["consultation-report", "--area", area, "--year", &year],
+        &env,
+    );
+    assert!(draft.status.success(), "{}", stderr(&draft));
+    let draft = String::from_utf8(draft.stdout).unwrap();
+    assert!(draft.starts_with(&format!(
+        "# Report on consultation and engagement {year}, Staffordshire Patients' Council\n"
+    )));
+    assert!(draft.contains("Draft: not yet published."));
+    assert!(
+        draft.contains("### Out-of-hours GP service: what patients need from the new contract\n")
+    );
+    // The demo published this year's report already.
+    let publish = pyramid(
+        &[
+            "consultation-report",
+            "--area",
+            area,
+            "--year",
+            &year,
+            "--publish",
+        ],
+        &env,
+    );
+    assert!(!publish.status.success());
+    assert!(
+        stderr(&publish).contains("(CONFLICT)"),
+        "{}",
+        stderr(&publish)
+    );
+    let bad = pyramid(
+        &["consultation-report", "--area", area, "--year", "2026/27"],
+        &env,
+    );
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("write it as 2026-27"),
+        "{}",
+        stderr(&bad)
+    );
+
+    let app = TestApp::spawn_on(database).await;
+    let register = app
+        .graphql(
+            Some(&commissioner),
+            "{ groups(kind: COUNCIL) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    let council = register["groups"]["edges"][0]["node"]["id"].clone();
+    let listed = app
+        .graphql(
+            Some(&commissioner),
+            "query($a: ID!) { consultations(areaId: $a) { edges { node { title } } } }",
+            json!({ "a": council }),
+        )
+        .await
+        .ok();
+    let titles: Vec<&str> = listed["consultations"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles.len(),
+        6,
+        "seeding twice records them once: {titles:?}"
+    );
+    let reports = app
+        .graphql(
+            None,
+            "query($a: ID!) { publishedReports(areaId: $a, kind: CONSULTATIONS) { period htmlUrl } }",
+            json!({ "a": council }),
+        )
+        .await
+        .ok();
+    assert_eq!(reports["publishedReports"][0]["period"], year.as_str());
+    let page = app
+        .get(reports["publishedReports"][0]["htmlUrl"].as_str().unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
+    for title in [
+        "Out-of-hours GP service: what patients need from the new contract",
+        "Moving the minor injuries unit to the community hospital",
+        "Maternity services listening events",
+        "Crisis support for mental health: what should change",
+    ] {
+        assert!(page.contains(title), "{title}");
+    }
+}

@@ -6,6 +6,7 @@ mod bad_input;
 mod bot;
 mod changes;
 mod cli;
+mod consultations;
 mod depth;
 mod discord_selftest;
 mod email;

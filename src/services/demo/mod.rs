@@ -4,6 +4,7 @@
 //! (a token is only ever shown when it is made).
 
 mod activity;
+mod consultations;
 mod history;
 mod people;
 
@@ -209,6 +210,7 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<Vec<DemoToken>> {
     history::seed_history(db, council.id, &ppgs, council_chair, commissioner).await?;
     import_samples(db, council.id).await?;
     publish_monthly_report(db, council.id).await?;
+    consultations::seed_consultations(db, council.id, &districts, &ppgs, commissioner).await?;
 
     let holders = [
         ("admin", Some(administrator)),

@@ -123,6 +123,42 @@ pub async fn get(
     }
 }
 
+/// Newsletters by id, those the caller may see (published ones, and drafts for the issuing
+/// group's officers); the others are simply missing. Two statements for any number.
+pub async fn get_many(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    ids: &[NewsletterId],
+) -> AppResult<HashMap<NewsletterId, Newsletter>> {
+    let rows = db::Entity::find()
+        .filter(db::Column::Id.is_in(ids.iter().map(|id| id.0)))
+        .all(conn)
+        .await?;
+    let rows: Vec<db::Model> = rows
+        .into_iter()
+        .filter(|row| {
+            row.status == NewsletterStatus::Published.as_str()
+                || authz::runs_group(actor, GroupId(row.group_id))
+        })
+        .collect();
+    let mut entries: HashMap<i64, Vec<entry_db::Model>> = HashMap::new();
+    for entry in entry_db::Entity::find()
+        .filter(entry_db::Column::NewsletterId.is_in(rows.iter().map(|r| r.id)))
+        .order_by_asc(entry_db::Column::Position)
+        .order_by_asc(entry_db::Column::Id)
+        .all(conn)
+        .await?
+    {
+        entries.entry(entry.newsletter_id).or_default().push(entry);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let own = entries.remove(&row.id).unwrap_or_default();
+            from_models(row, own).map(|n| (n.id, n))
+        })
+        .collect()
+}
+
 /// The newsletters a group issued (drafts too, for its officers), or those it received.
 pub async fn list(
     conn: &impl ConnectionTrait,
