@@ -17,7 +17,6 @@ pub mod limits;
 pub mod mail;
 pub mod metrics;
 pub mod render;
-pub mod render_consultations;
 pub mod services;
 pub mod startup;
 pub mod workers;

@@ -25,6 +25,9 @@ pub enum Block {
     Subheading(String),
     Paragraph(String),
     List(Vec<String>),
+    /// Labelled values (a definition list), such as one consultation's dates, method and
+    /// influence; a value may hold paragraphs (blank-line separated).
+    Definitions(Vec<(String, String)>),
     Table(Table),
     /// A run chart: its id in the page, title, a label per point, and the chart.
     Chart {
@@ -103,6 +106,19 @@ pub fn html(doc: &Document, large_print: bool) -> String {
                 }
                 out.push_str("</ul>\n");
             }
+            Block::Definitions(pairs) => {
+                out.push_str("<dl>\n");
+                for (label, value) in pairs {
+                    let paragraphs: Vec<String> = paragraphs(value).map(escape).collect();
+                    let _ = writeln!(
+                        out,
+                        "<dt>{}</dt>\n<dd>{}</dd>",
+                        escape(label),
+                        paragraphs.join("<br><br>")
+                    );
+                }
+                out.push_str("</dl>\n");
+            }
             Block::Table(table) => {
                 // A wide table scrolls in its own region, which keyboard users can reach.
                 let _ = write!(
@@ -162,6 +178,20 @@ pub fn html(doc: &Document, large_print: bool) -> String {
     out
 }
 
+/// A chart's points as words: "Oct 26: 3, Nov 26: 4".
+fn points(labels: &[String], chart: &Chart) -> String {
+    labels
+        .iter()
+        .zip(&chart.values)
+        .map(|(label, value)| format!("{label}: {value}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
+    text.split("\n\n").map(str::trim).filter(|p| !p.is_empty())
+}
+
 /// A table row as a sentence: "Access. November 2026: 4 of 9; Mean of the 3 months before: 1.7."
 fn row_sentence(headers: &[String], row: &[String]) -> String {
     let mut parts = Vec::new();
@@ -198,6 +228,12 @@ pub fn text(doc: &Document) -> String {
                 }
                 out.push('\n');
             }
+            Block::Definitions(pairs) => {
+                for (label, value) in pairs {
+                    let _ = writeln!(out, "{label}: {}", value.trim());
+                }
+                out.push('\n');
+            }
             Block::Table(table) => {
                 let _ = writeln!(out, "{}.", table.caption.trim_end_matches('.'));
                 for row in &table.rows {
@@ -211,16 +247,11 @@ pub fn text(doc: &Document) -> String {
                 chart,
                 ..
             } => {
-                let points: Vec<String> = labels
-                    .iter()
-                    .zip(&chart.values)
-                    .map(|(label, value)| format!("{label}: {value}"))
-                    .collect();
                 let _ = write!(
                     out,
                     "Chart: {}. {}. {}\n\n",
                     title.trim_end_matches('.'),
-                    points.join(", "),
+                    points(labels, chart),
                     crate::charts::describe(labels, chart)
                 );
             }
@@ -268,6 +299,17 @@ pub fn markdown(doc: &Document) -> String {
                 }
                 out.push('\n');
             }
+            Block::Definitions(pairs) => {
+                for (label, value) in pairs {
+                    let _ = writeln!(
+                        out,
+                        "- **{}**: {}",
+                        escape_md(label),
+                        escape_md(value.trim()).replace('\n', " ")
+                    );
+                }
+                out.push('\n');
+            }
             Block::Table(table) => {
                 let _ = write!(out, "**{}**\n\n", escape_md(&table.caption));
                 let cells = |row: &[String]| {
@@ -293,16 +335,11 @@ pub fn markdown(doc: &Document) -> String {
                 chart,
                 ..
             } => {
-                let points: Vec<String> = labels
-                    .iter()
-                    .zip(&chart.values)
-                    .map(|(label, value)| format!("{label}: {value}"))
-                    .collect();
                 let _ = write!(
                     out,
                     "*Chart: {}.* {}. {}\n\n",
                     escape_md(title.trim_end_matches('.')),
-                    escape_md(&points.join(", ")),
+                    escape_md(&points(labels, chart)),
                     escape_md(&crate::charts::describe(labels, chart))
                 );
             }

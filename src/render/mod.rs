@@ -6,6 +6,7 @@
 
 use std::fmt::Write;
 
+pub mod consultations;
 pub mod document;
 pub mod monthly;
 

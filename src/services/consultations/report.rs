@@ -3,16 +3,19 @@
 //! planned for next year), previewed by the officer drafting it, and published once, after
 //! which it stays as it was (`services::reports`).
 
+use std::collections::HashMap;
+
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 use super::of_year;
 use crate::domain::GroupId;
+use crate::domain::ReportId;
 use crate::domain::authz::{self, Actor};
 use crate::domain::clock::uk_date;
-use crate::domain::consultation::{self, FinancialYear};
+use crate::domain::consultation::{self, Consultation, FinancialYear};
 use crate::domain::report::{Rendered, Report, ReportKind};
 use crate::error::AppResult;
-use crate::render_consultations::{self, ReportView};
+use crate::render::consultations::{self as render, ReportView};
 use crate::services::{groups, reports};
 
 /// The report as it would be published today.
@@ -24,13 +27,21 @@ pub struct ReportDraft {
     pub rendered: Rendered,
 }
 
-/// Reads what the report is made of and renders it.
-async fn draft(
+/// What the report is made of: the area's name, the year's consultations, last year's and
+/// next year's, and the names of the groups involved.
+struct Contents {
+    area_name: String,
+    this_year: Vec<Consultation>,
+    last_year: Vec<Consultation>,
+    next_year: Vec<Consultation>,
+    group_names: HashMap<GroupId, String>,
+}
+
+async fn contents(
     conn: &impl ConnectionTrait,
     area: GroupId,
     year: FinancialYear,
-    published: bool,
-) -> AppResult<ReportDraft> {
+) -> AppResult<Contents> {
     let council = groups::area(conn, area).await?;
     let this_year = of_year(conn, area, year).await?;
     let last_year = of_year(conn, area, year.previous()).await?;
@@ -41,26 +52,35 @@ async fn draft(
         .collect();
     involved.sort();
     involved.dedup();
-    let names = groups::get_many(conn, &involved)
+    let group_names = groups::get_many(conn, &involved)
         .await?
         .into_iter()
         .map(|(id, group)| (id, group.name.as_str().to_owned()))
         .collect();
-    let view = ReportView {
-        area_name: council.name.as_str(),
-        year,
-        this_year: &this_year,
-        last_year: &last_year,
-        next_year: &next_year,
-        group_names: &names,
-        today: uk_date(crate::services::now()),
-        published,
-    };
-    Ok(ReportDraft {
-        year,
-        consultations: this_year.len(),
-        rendered: render_consultations::render(&view),
+    Ok(Contents {
+        area_name: council.name.as_str().to_owned(),
+        this_year,
+        last_year,
+        next_year,
+        group_names,
     })
+}
+
+/// The report of `contents` rendered today: published under `id`, or a draft.
+fn rendered(contents: &Contents, year: FinancialYear, id: Option<ReportId>) -> Rendered {
+    render::render(
+        &ReportView {
+            area_name: &contents.area_name,
+            year,
+            this_year: &contents.this_year,
+            last_year: &contents.last_year,
+            next_year: &contents.next_year,
+            group_names: &contents.group_names,
+            today: uk_date(crate::services::now()),
+            published: id.is_some(),
+        },
+        id,
+    )
 }
 
 /// The report for a year as it would be published now, for the commissioners to read
@@ -73,7 +93,12 @@ pub async fn preview_report(
     year: FinancialYear,
 ) -> AppResult<ReportDraft> {
     authz::may_manage_consultations(actor, area)?;
-    draft(conn, area, year, false).await
+    let contents = contents(conn, area, year).await?;
+    Ok(ReportDraft {
+        year,
+        consultations: contents.this_year.len(),
+        rendered: rendered(&contents, year, None),
+    })
 }
 
 /// Publishes the report for a year: rendered once, now, and kept as it is. A year's report
@@ -88,14 +113,16 @@ pub async fn publish_report(
     authz::may_manage_consultations(actor, area)?;
     consultation::check_reportable(year, uk_date(crate::services::now()))?;
     let txn = db.begin().await?;
-    let draft = draft(&txn, area, year, true).await?;
-    let report = reports::store(
+    let contents = contents(&txn, area, year).await?;
+    // Rendered under the id it is stored with, so that its pages link to each other.
+    let report = reports::store_with(
         &txn,
         actor,
         area,
         ReportKind::Consultations,
         &year.code(),
-        draft.rendered,
+        &render::title(&contents.area_name, year),
+        |id| rendered(&contents, year, Some(id)),
     )
     .await?;
     txn.commit().await?;

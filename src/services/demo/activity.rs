@@ -258,7 +258,7 @@ pub(super) async fn seed_activity(
 }
 
 /// The first current member of a group in a role.
-async fn first_member_of(
+pub(super) async fn first_member_of(
     db: &DatabaseConnection,
     group: GroupId,
     role: Role,

@@ -12,10 +12,9 @@
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
+use super::activity::first_member_of;
 use crate::domain::authz::Actor;
 use crate::domain::feedback::Month;
 use crate::domain::group::Group;
@@ -23,7 +22,7 @@ use crate::domain::item::{Channel, InformationSource, ItemKind, Move, Outcome, S
 use crate::domain::member::Role;
 use crate::domain::theme::Polarity;
 use crate::domain::{GroupId, ItemId, MemberId, ProviderId};
-use crate::entities::{item, item_event, membership, pattern, pattern_event, provider};
+use crate::entities::{item, item_event, pattern, pattern_event, provider};
 use crate::error::{AppError, AppResult};
 use crate::services::items::{self, Action, RaiseItem, ThemeChoice};
 use crate::services::{members, themes};
@@ -114,7 +113,7 @@ pub(super) async fn seed_history(
             for k in 0..stream.per_month[index] {
                 n += 1;
                 let ppg = &reporting[n % reporting.len()];
-                let Some(submitter) = first_in(db, ppg.id, Role::Member).await? else {
+                let Some(submitter) = first_member_of(db, ppg.id, Role::Member).await? else {
                     continue;
                 };
                 let day = (3 + 7 * u32::from(k) + n as u32 % 5).min(27);
@@ -162,7 +161,7 @@ pub(super) async fn seed_history(
                 // district or by the commissioners; the last two months' are still on their way.
                 let age = months.len() - index;
                 if age > 2 {
-                    let secretary = first_in(db, ppg.id, Role::Secretary).await?;
+                    let secretary = first_member_of(db, ppg.id, Role::Secretary).await?;
                     match n % 3 {
                         0 => {
                             if let Some(secretary) = secretary {
@@ -177,7 +176,7 @@ pub(super) async fn seed_history(
                             }
                         }
                         _ => {
-                            if let Some(chair) = first_in(db, ppg.id, Role::Chair).await? {
+                            if let Some(chair) = first_member_of(db, ppg.id, Role::Chair).await? {
                                 items::act(
                                     db,
                                     &as_member(chair).await?,
@@ -187,7 +186,9 @@ pub(super) async fn seed_history(
                                 .await?;
                             }
                             let district_secretary = match ppg.parent_id {
-                                Some(district) => first_in(db, district, Role::Secretary).await?,
+                                Some(district) => {
+                                    first_member_of(db, district, Role::Secretary).await?
+                                }
                                 None => None,
                             };
                             let Some(district_secretary) = district_secretary else {
@@ -239,7 +240,7 @@ pub(super) async fn seed_history(
     }
     // A safety concern raised a fortnight ago, still waiting for the commissioners.
     if let Some(ppg) = reporting.first()
-        && let Some(submitter) = first_in(db, ppg.id, Role::Member).await?
+        && let Some(submitter) = first_member_of(db, ppg.id, Role::Member).await?
     {
         let experienced = today - Days::new(16);
         let raised = items::raise(
@@ -361,20 +362,4 @@ async fn backdate(
         update.exec(db).await?;
     }
     Ok(())
-}
-
-/// The first current member of a group in a role.
-async fn first_in(
-    db: &impl ConnectionTrait,
-    group: GroupId,
-    role: Role,
-) -> AppResult<Option<MemberId>> {
-    Ok(membership::Entity::find()
-        .filter(membership::Column::GroupId.eq(group.0))
-        .filter(membership::Column::Role.eq(role.as_str()))
-        .filter(membership::Column::Until.is_null())
-        .order_by_asc(membership::Column::Id)
-        .one(db)
-        .await?
-        .map(|m| MemberId(m.member_id)))
 }
