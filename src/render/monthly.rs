@@ -353,7 +353,7 @@ pub fn document(
     }));
     let c = report.changes;
     blocks.push(Block::Paragraph(format!(
-        "Planned changes: {} in hand, {} past the date they were due, {} made and {} abandoned. A change counts as made only when the owner or the commissioners record that it was.",
+        "Planned changes, one per matter: {} in hand, {} past the date they were due, {} made and {} abandoned. A change counts as made only when the owner or the commissioners record that it was.",
         c.planned, c.overdue, c.made, c.abandoned
     )));
     if report.overdue.is_empty() {

@@ -324,6 +324,28 @@ async fn the_report_is_read_by_the_council_and_published_once_for_everyone() {
             .code(),
         "BAD_USER_INPUT"
     );
+    // A safety concern in November whose words must never reach the published report.
+    let raised = app
+        .graphql(
+            p.ppg_member.token(),
+            "mutation($input: RaiseItemInput!) { raiseItem(input: $input) { item { reference } } }",
+            json!({ "input": {
+                "groupId": gid("Group", p.ppgs[0][0].0),
+                "kind": "CONCERN",
+                "title": "Quixotic hoist left unrepaired",
+                "body": "The hoist on Ward Zanzibar has been broken for weeks.",
+                "experiencedOn": "2026-11-20",
+                "sentiment": "NEGATIVE",
+                "informationSource": "OWN_EXPERIENCE",
+                "safetyConcern": true,
+            }}),
+        )
+        .await
+        .ok();
+    let reference = raised["raiseItem"]["item"]["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let this_month = chrono::Utc::now().date_naive().format("%Y-%m").to_string();
     let publish = |who: &Person, month: &str| {
         let input = json!({ "input": { "areaId": gid("Group", area), "month": month } });
@@ -362,7 +384,7 @@ async fn the_report_is_read_by_the_council_and_published_once_for_everyone() {
     let text = text.text().await.unwrap();
     assert!(text.starts_with("Patient experience report, November 2026: Council\n\nFrom Council."));
     assert!(
-        text.contains("GAPS\n\n4 PPGs of 4 raised nothing in November 2026:"),
+        text.contains("GAPS\n\n3 PPGs of 4 raised nothing in November 2026:"),
         "{text}"
     );
     let csv = app.get(&format!("/reports/{number}.csv")).await;
@@ -378,6 +400,20 @@ async fn the_report_is_read_by_the_council_and_published_once_for_everyone() {
             .starts_with("# Patient experience report, November 2026: Council\n")
     );
     assert_eq!(app.get("/reports/999").await.status(), 404);
+    // The safety concern is listed by its reference, in every form, and its words nowhere.
+    for form in ["", ".txt", ".md", ".csv", "?format=large-print"] {
+        let page = app
+            .get(&format!("/reports/{number}{form}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !page.contains("Quixotic") && !page.contains("Zanzibar"),
+            "{form}"
+        );
+        assert!(page.contains(&reference), "{form}: {page}");
+    }
 
     // The report knows it was published, and the list of published reports is public.
     let r = report(&app, p.commissioner.token(), area, "2026-11")
