@@ -100,6 +100,20 @@ pub enum Command {
         #[arg(long)]
         to: chrono::NaiveDate,
     },
+    /// Print an area's monthly patient-experience report as Markdown (nothing published), or
+    /// publish it (for a month that is over; once) and print where it is read. A monthly job
+    /// can run `pyramid monthly-report --area 1 --month <last month> --publish`.
+    MonthlyReport {
+        /// The area's council, by name or number.
+        #[arg(long)]
+        area: String,
+        /// The month, such as 2026-11.
+        #[arg(long)]
+        month: String,
+        /// Publish it: it is kept as it is now, and a month is published once.
+        #[arg(long, default_value_t = false)]
+        publish: bool,
+    },
     /// Print an area's annual consultation report for a financial year as Markdown (a draft,
     /// nothing published), or publish it and print where it is read.
     ConsultationReport {
@@ -549,6 +563,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{csv}");
             Ok(())
         }
+        Command::MonthlyReport {
+            area,
+            month,
+            publish,
+        } => {
+            let db = database(&settings).await?;
+            startup::migrate(&db).await?;
+            let area = find_area(&db, &area).await?;
+            let month = services::reports::monthly::parse_month(&month).map_err(cli_error)?;
+            let now = chrono::Utc::now();
+            if publish {
+                let report =
+                    services::reports::monthly::publish(&db, &Actor::System, area.id, month, now)
+                        .await
+                        .map_err(cli_error)?;
+                print_published(&report);
+            } else {
+                let report =
+                    services::reports::monthly::monthly(&db, &Actor::System, area.id, month, now)
+                        .await
+                        .map_err(cli_error)?;
+                let doc = crate::render::monthly::document(&report, None, None);
+                print!("{}", crate::render::document::markdown(&doc));
+            }
+            Ok(())
+        }
         Command::ConsultationReport {
             area,
             year,
@@ -564,12 +604,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     services::consultations::publish_report(&db, &Actor::System, area.id, year)
                         .await
                         .map_err(cli_error)?;
-                println!("Published: {}", report.rendered.title);
-                for format in crate::domain::report::ReportFormat::ALL {
-                    if report.rendered.in_format(format).is_some() {
-                        println!("{}", format.path(report.id));
-                    }
-                }
+                print_published(&report);
             } else {
                 let draft =
                     services::consultations::preview_report(&db, &Actor::System, area.id, year)
@@ -668,6 +703,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     Ok(())
                 }
             }
+        }
+    }
+}
+
+/// What publishing a report prints: its title and the addresses it is read at.
+fn print_published(report: &crate::domain::report::Report) {
+    println!("Published: {}", report.rendered.title);
+    for format in crate::domain::report::ReportFormat::ALL {
+        if report.rendered.in_format(format).is_some() {
+            println!("{}", format.path(report.id));
         }
     }
 }

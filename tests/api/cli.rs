@@ -314,3 +314,85 @@ async fn the_demo_publishes_this_years_consultation_report_and_the_command_line_
         assert!(page.contains(title), "{title}");
     }
 }
+
+#[tokio::test]
+async fn the_command_line_drafts_the_monthly_report_and_publishes_a_month_once() {
+    let database = TestDatabase::create().await;
+    let url = database.url.expose().to_owned();
+    let env = [("DATABASE_URL", url.as_str())];
+    assert!(pyramid(&["seed", "demo"], &env).status.success());
+    let area = "Staffordshire Patients' Council";
+    let today = chrono::Utc::now().date_naive();
+    let month = pyramid::domain::feedback::Month::of(today);
+    let this_month = month.code();
+    let last_month = month.previous().code();
+    let before = month.previous().previous();
+
+    // The month under way can be drafted, not published.
+    let draft = pyramid(
+        &["monthly-report", "--area", area, "--month", &this_month],
+        &env,
+    );
+    assert!(draft.status.success(), "{}", stderr(&draft));
+    let draft = String::from_utf8(draft.stdout).unwrap();
+    assert!(draft.starts_with(&format!(
+        "# Patient experience report, {}: Staffordshire Patients' Council\n",
+        month.label()
+    )));
+    assert!(draft.contains("Draft: not yet published."));
+    let refused = pyramid(
+        &[
+            "monthly-report",
+            "--area",
+            area,
+            "--month",
+            &this_month,
+            "--publish",
+        ],
+        &env,
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("once the month is over"),
+        "{}",
+        stderr(&refused)
+    );
+
+    // The demo published last month's; the month before is published here, once.
+    let again = pyramid(
+        &[
+            "monthly-report",
+            "--area",
+            area,
+            "--month",
+            &last_month,
+            "--publish",
+        ],
+        &env,
+    );
+    assert!(stderr(&again).contains("(CONFLICT)"), "{}", stderr(&again));
+    let published = pyramid(
+        &[
+            "monthly-report",
+            "--area",
+            area,
+            "--month",
+            &before.code(),
+            "--publish",
+        ],
+        &env,
+    );
+    assert!(published.status.success(), "{}", stderr(&published));
+    let out = String::from_utf8(published.stdout).unwrap();
+    assert!(
+        out.starts_with(&format!(
+            "Published: Patient experience report, {}: Staffordshire Patients' Council\n/reports/",
+            before.label()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("/reports/") && l.ends_with(".csv"))
+    );
+}
