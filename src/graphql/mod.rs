@@ -14,6 +14,7 @@ mod loaders;
 mod meetings;
 mod mutation;
 mod newsletters;
+mod order;
 mod pagination;
 mod patterns;
 mod query;
@@ -86,6 +87,7 @@ pub fn build_schema(
         aliases: MAX_ALIASES,
     })
     .extension(metrics)
+    .extension(order::SelectionOrder)
     .limit_depth(INTROSPECTION_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .finish()
