@@ -205,7 +205,8 @@ impl Application {
         )
         .await?;
         let metrics = Arc::new(Metrics::new(statements.clone()));
-        let schema = graphql::build_schema(db.clone(), GraphqlMetrics(metrics.clone()));
+        let live_schema = graphql::build_schema(db.clone(), GraphqlMetrics(metrics.clone()));
+        let schema = graphql::build_http_schema(db.clone());
         let acceptor = TcpListener::bind(settings.listen)
             .into_acceptor()
             .await
@@ -222,6 +223,7 @@ impl Application {
                 db,
                 read,
                 schema,
+                live_schema,
                 metrics,
                 rate: Arc::new(RateLimits::new(&settings.limits)),
                 limits: settings.limits.clone(),

@@ -55,16 +55,21 @@ impl Extension for SelectionOrderExtension {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        if let Some(document) = document
-            && let Some(operation) = operation_of(&document, operation_name)
-        {
-            reorder(
-                &document,
-                &[&operation.selection_set.node],
-                &mut response.data,
-            );
+        if let Some(document) = document {
+            in_query_order(&document, operation_name, &mut response.data);
         }
         response
+    }
+}
+
+/// Puts the maps of an operation's result in the order of its selection sets.
+pub fn in_query_order(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    data: &mut Value,
+) {
+    if let Some(operation) = operation_of(document, operation_name) {
+        reorder(document, &[&operation.selection_set.node], data);
     }
 }
 
