@@ -21,7 +21,10 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Where reads go: on SQLite, read-only connections beside the one writer.
     pub read: DatabaseConnection,
+    /// What `POST /graphql` executes on (no extensions; see `graphql::build_http_schema`).
     pub schema: AppSchema,
+    /// What live subscriptions run on (with the extensions).
+    pub live_schema: AppSchema,
     pub metrics: Arc<Metrics>,
     pub rate: Arc<RateLimits>,
     pub limits: Limits,

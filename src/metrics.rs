@@ -46,6 +46,11 @@ impl Metrics {
         self.http_requests.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts one GraphQL request under its operation type (`None`: it did not parse).
+    pub fn record_graphql(&self, kind: Option<OperationType>, seconds: f64, failed: bool) {
+        self.record_operation(operation_index(kind), seconds, failed);
+    }
+
     fn record_operation(&self, operation: usize, seconds: f64, failed: bool) {
         let m = &self.operations[operation];
         m.requests.fetch_add(1, Ordering::Relaxed);
@@ -144,7 +149,22 @@ impl Metrics {
     }
 }
 
-/// An async-graphql extension that records each request under its operation type.
+fn operation_index(kind: Option<OperationType>) -> usize {
+    match kind {
+        Some(OperationType::Query) => 0,
+        Some(OperationType::Mutation) => 1,
+        Some(OperationType::Subscription) => 2,
+        None => 3,
+    }
+}
+
+/// The type of a document's operation: its first, when it has several (clients send one).
+pub fn operation_kind(document: &ExecutableDocument) -> Option<OperationType> {
+    document.operations.iter().next().map(|(_, op)| op.node.ty)
+}
+
+/// An async-graphql extension that records each request under its operation type: on the
+/// schema of live subscriptions; `POST /graphql` counts in its handler.
 pub struct GraphqlMetrics(pub Arc<Metrics>);
 
 impl ExtensionFactory for GraphqlMetrics {
@@ -166,12 +186,7 @@ impl Extension for GraphqlMetricsExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let started = Instant::now();
         let response = next.run(ctx).await;
-        let operation = match *self.operation.lock().unwrap_or_else(|e| e.into_inner()) {
-            Some(OperationType::Query) => 0,
-            Some(OperationType::Mutation) => 1,
-            Some(OperationType::Subscription) => 2,
-            None => 3,
-        };
+        let operation = operation_index(*self.operation.lock().unwrap_or_else(|e| e.into_inner()));
         self.metrics.record_operation(
             operation,
             started.elapsed().as_secs_f64(),
@@ -189,7 +204,7 @@ impl Extension for GraphqlMetricsExtension {
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
         // A document with several operations counts as its first; clients send one.
-        let kind = document.operations.iter().next().map(|(_, op)| op.node.ty);
+        let kind = operation_kind(&document);
         *self.operation.lock().unwrap_or_else(|e| e.into_inner()) = kind;
         Ok(document)
     }

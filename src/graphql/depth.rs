@@ -36,7 +36,15 @@ impl Extension for DepthLimit {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        let aliases = aliases(&document);
+        self.check(&document)?;
+        Ok(document)
+    }
+}
+
+impl DepthLimit {
+    /// Refuses a document over the limits.
+    pub fn check(&self, document: &ExecutableDocument) -> ServerResult<()> {
+        let aliases = aliases(document);
         if aliases > self.aliases {
             return Err(ServerError::new(
                 format!(
@@ -46,14 +54,14 @@ impl Extension for DepthLimit {
                 None,
             ));
         }
-        let deepest = deepest(&document);
+        let deepest = deepest(document);
         if deepest.levels > self.levels {
             return Err(ServerError::new(
                 format!("Query is nested too deep: at most {} levels.", self.levels),
                 deepest.at,
             ));
         }
-        Ok(document)
+        Ok(())
     }
 }
 

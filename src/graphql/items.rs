@@ -16,6 +16,7 @@ use crate::domain::item::{self as domain, Item, ItemEvent, Move};
 use crate::domain::theme::Classification;
 use crate::domain::{GroupId, ItemId, MemberId, ProviderId, ThemeId};
 use crate::error::AppError;
+use crate::services::items::related::{self, Related};
 use crate::services::items::{self, Action, ItemFilter, RaiseItem, ThemeChoice};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -632,7 +633,11 @@ impl ItemQuery {
         let request = pagination::page_request(first, after)?;
         let filter = filter.unwrap_or_default().into_filter()?;
         let order: items::ItemOrder = order_by.into();
-        let page = items::list(reader(ctx), actor(ctx), filter, order, request).await?;
+        let look = ctx.look_ahead();
+        let related = related_under(&[look.field("edges").field("node"), look.field("nodes")]);
+        let (page, read) =
+            related::list_with(reader(ctx), actor(ctx), filter, order, request, related).await?;
+        loaders(ctx).prime(read).await;
         Ok(pagination::connection(
             page,
             request,
@@ -643,11 +648,39 @@ impl ItemQuery {
 
     /// One item by its reference (SI-2026-000123); `null` when there is none you may see.
     async fn item(&self, ctx: &Context<'_>, reference: String) -> Result<Option<ItemNode>> {
-        match items::by_reference(reader(ctx), actor(ctx), &reference).await {
-            Ok(item) => Ok(Some(ItemNode(item))),
+        let related = related_under(&[ctx.look_ahead()]);
+        match related::by_reference_with(reader(ctx), actor(ctx), &reference, related).await {
+            Ok((item, read)) => {
+                loaders(ctx).prime(read).await;
+                Ok(Some(ItemNode(item)))
+            }
             Err(AppError::NotFound(_)) => Ok(None),
             Err(error) => Err(error.into()),
         }
+    }
+}
+
+/// Which of an item's neighbours the selection under `nodes` shows, so the page's statement
+/// reads them with the items (`services::items::related`). Only the fetching changes: every
+/// field is still resolved by its resolver, from what the loaders hold.
+fn related_under(nodes: &[async_graphql::Lookahead<'_>]) -> Related {
+    let shows = |path: &[&str]| {
+        let (first, rest) = path.split_first().expect("a field");
+        nodes.iter().any(|node| {
+            rest.iter()
+                .fold(node.field(first), |at, name| at.field(name))
+                .exists()
+        })
+    };
+    Related {
+        origin_group: shows(&["originGroup"]),
+        origin_parent: shows(&["originGroup", "parent"]),
+        current_group: shows(&["currentGroup"]),
+        provider: shows(&["provider"]),
+        latest_event: shows(&["latestEvent"]),
+        latest_event_group: shows(&["latestEvent", "group"]),
+        events: shows(&["events"]),
+        event_groups: shows(&["events", "group"]) || shows(&["events", "fromGroup"]),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
 
 use crate::domain::authz::Actor;
@@ -23,15 +23,15 @@ use crate::services;
 use crate::services::members::AreaRoleHeld;
 
 pub struct Loaders {
-    pub groups: DataLoader<GroupLoader>,
+    pub groups: DataLoader<GroupLoader, HashMapCache>,
     pub members: DataLoader<MemberLoader>,
-    pub providers: DataLoader<ProviderLoader>,
+    pub providers: DataLoader<ProviderLoader, HashMapCache>,
     pub representatives: DataLoader<RepresentativesLoader>,
     pub memberships_of_member: DataLoader<MembershipsOfMemberLoader>,
     pub area_roles: DataLoader<AreaRolesLoader>,
     pub items: DataLoader<ItemLoader>,
-    pub item_events: DataLoader<ItemEventsLoader>,
-    pub event_by_id: DataLoader<EventByIdLoader>,
+    pub item_events: DataLoader<ItemEventsLoader, HashMapCache>,
+    pub event_by_id: DataLoader<EventByIdLoader, HashMapCache>,
     pub followers: DataLoader<FollowersLoader>,
     pub tags: DataLoader<TagsLoader>,
     pub classifications: DataLoader<ClassificationsLoader>,
@@ -69,6 +69,16 @@ fn loader<T>(loader: T) -> DataLoader<T> {
     DataLoader::new(loader, spawn_batch).delay(std::time::Duration::ZERO)
 }
 
+/// A loader that can be primed with rows a page's statement already read (`Loaders::prime`).
+/// Its cache starts off, so a mutation never reads back a value cached before it wrote; only a
+/// query that primes it turns it on.
+fn cached<T: Send + Sync + 'static>(loader: T) -> DataLoader<T, HashMapCache> {
+    let loader = DataLoader::with_cache(loader, spawn_batch, HashMapCache::default())
+        .delay(std::time::Duration::ZERO);
+    loader.enable_all_cache(false);
+    loader
+}
+
 impl Loaders {
     pub fn new(db: DatabaseConnection, actor: Actor) -> Self {
         let source = || Source {
@@ -76,15 +86,15 @@ impl Loaders {
             actor: actor.clone(),
         };
         Self {
-            groups: loader(GroupLoader(source())),
+            groups: cached(GroupLoader(source())),
             members: loader(MemberLoader(source())),
-            providers: loader(ProviderLoader(source())),
+            providers: cached(ProviderLoader(source())),
             representatives: loader(RepresentativesLoader(source())),
             memberships_of_member: loader(MembershipsOfMemberLoader(source())),
             area_roles: loader(AreaRolesLoader(source())),
             items: loader(ItemLoader(source())),
-            item_events: loader(ItemEventsLoader(source())),
-            event_by_id: loader(EventByIdLoader(source())),
+            item_events: cached(ItemEventsLoader(source())),
+            event_by_id: cached(EventByIdLoader(source())),
             followers: loader(FollowersLoader(source())),
             tags: loader(TagsLoader(source())),
             classifications: loader(ClassificationsLoader(source())),
@@ -96,6 +106,30 @@ impl Loaders {
             mailing_addresses: loader(MailingAddressLoader(source())),
             planned_changes: loader(PlannedChangeLoader(source())),
             newsletters: loader(NewsletterLoader(source())),
+        }
+    }
+}
+
+impl Loaders {
+    /// Hands the loaders what the page's statement read with its items (see
+    /// `services::items::related`), so the resolvers of those relations find it there instead
+    /// of each asking the database. Only queries call this: the caches stay off otherwise.
+    pub async fn prime(&self, read: services::items::related::Neighbours) {
+        if !read.groups.is_empty() {
+            self.groups.enable_all_cache(true);
+            self.groups.feed_many(read.groups).await;
+        }
+        if !read.providers.is_empty() {
+            self.providers.enable_all_cache(true);
+            self.providers.feed_many(read.providers).await;
+        }
+        if !read.events.is_empty() {
+            self.event_by_id.enable_all_cache(true);
+            self.event_by_id.feed_many(read.events).await;
+        }
+        if !read.trails.is_empty() {
+            self.item_events.enable_all_cache(true);
+            self.item_events.feed_many(read.trails).await;
         }
     }
 }

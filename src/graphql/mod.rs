@@ -14,6 +14,7 @@ mod loaders;
 mod meetings;
 mod mutation;
 mod newsletters;
+mod order;
 mod pagination;
 mod patterns;
 mod query;
@@ -69,6 +70,8 @@ const INTROSPECTION_DEPTH: usize = 15;
 const MAX_ALIASES: usize = 50;
 const MAX_COMPLEXITY: usize = 20_000;
 
+/// The schema live subscriptions run on: the depth limit, the metrics and the response order
+/// as extensions, since a subscription's events do not pass through the HTTP handler.
 pub fn build_schema(
     db: DatabaseConnection,
     metrics: impl async_graphql::extensions::ExtensionFactory,
@@ -81,15 +84,46 @@ pub fn build_schema(
     .data(db)
     .data(crate::feed::EventFeed::default())
     // Outside the metrics, so a refused query is still counted under its operation type.
-    .extension(depth::DepthLimit {
-        levels: MAX_DEPTH,
-        aliases: MAX_ALIASES,
-    })
+    .extension(DEPTH_LIMIT)
     .extension(metrics)
+    .extension(order::SelectionOrder)
     .limit_depth(INTROSPECTION_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .finish()
 }
+
+/// The schema `POST /graphql` runs on: the same, without extensions. With any extension,
+/// async-graphql wraps every field of every object and list in the extensions' resolve hook
+/// (a boxed future each; a dashboard resolves about 600 fields), so the HTTP handler does what
+/// the extensions do, once per request: `check_document`, `in_query_order`, and it counts the
+/// request in the metrics.
+pub fn build_http_schema(db: DatabaseConnection) -> AppSchema {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    )
+    .data(db)
+    .data(crate::feed::EventFeed::default())
+    .limit_depth(INTROSPECTION_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .finish()
+}
+
+const DEPTH_LIMIT: depth::DepthLimit = depth::DepthLimit {
+    levels: MAX_DEPTH,
+    aliases: MAX_ALIASES,
+};
+
+/// The depth and alias limits on a parsed request (what the extension checks on the live
+/// schema).
+pub fn check_document(
+    document: &async_graphql::parser::types::ExecutableDocument,
+) -> Result<(), async_graphql::ServerError> {
+    DEPTH_LIMIT.check(document)
+}
+
+pub use order::in_query_order;
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {

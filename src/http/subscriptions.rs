@@ -29,7 +29,7 @@ pub(super) fn graphiql_or_subscription(
     let (Some(websocket), Some(protocol)) = (websocket, protocol) else {
         return crate::graphiql::page();
     };
-    let schema = state.schema.clone();
+    let schema = state.live_schema.clone();
     let db = state.read.clone();
     let shutdown = state.shutdown.clone();
     websocket

@@ -8,6 +8,7 @@ pub mod clock;
 mod link;
 mod moves;
 mod raise;
+pub mod related;
 mod rows;
 mod search;
 mod trail;
@@ -68,15 +69,20 @@ pub async fn by_reference(
     actor: &Actor,
     reference: &str,
 ) -> AppResult<Item> {
-    authz::may_see_people(actor)?;
-    let query =
-        db::Entity::find().filter(db::Column::Reference.eq(reference.trim().to_uppercase()));
-    visible(query, &authz::visibility(actor))
+    by_reference_query(actor, reference)?
         .one(conn)
         .await?
         .map(from_model)
         .transpose()?
         .ok_or_else(not_found)
+}
+
+/// The statement behind `by_reference`: the item with that reference, if the caller may see it.
+fn by_reference_query(actor: &Actor, reference: &str) -> AppResult<sea_orm::Select<db::Entity>> {
+    authz::may_see_people(actor)?;
+    let query =
+        db::Entity::find().filter(db::Column::Reference.eq(reference.trim().to_uppercase()));
+    Ok(visible(query, &authz::visibility(actor)))
 }
 
 /// The items that travel with each lead item, for many leads at once (visible ones only).

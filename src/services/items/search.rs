@@ -128,6 +128,24 @@ pub async fn list(
     order: ItemOrder,
     page: PageRequest,
 ) -> AppResult<Page<Item>> {
+    let rows = listing(conn, actor, filter, order, page)
+        .await?
+        .all(conn)
+        .await?;
+    let items = rows.into_iter().map(from_model).collect::<AppResult<_>>()?;
+    Ok(Page::from_overfetch(items, page))
+}
+
+/// The statement behind `list`: the caller's visibility, the filter, the order and one row
+/// more than the page (to tell whether there is a next page). `list` runs it as it is; the
+/// dashboard's prefetch (`related::list_with`) joins what the query shows to the same rows.
+pub(super) async fn listing(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: ItemFilter,
+    order: ItemOrder,
+    page: PageRequest,
+) -> AppResult<sea_orm::Select<db::Entity>> {
     authz::may_see_people(actor)?;
     if let Some(member) = filter.submitted_by
         && actor.member_id() != Some(member)
@@ -278,9 +296,7 @@ pub async fn list(
         ItemOrder::Oldest => query.order_by_asc(key),
         _ => query.order_by_desc(key),
     };
-    let rows = query.limit(page.first + 1).all(conn).await?;
-    let items = rows.into_iter().map(from_model).collect::<AppResult<_>>()?;
-    Ok(Page::from_overfetch(items, page))
+    Ok(query.limit(page.first + 1))
 }
 
 /// The items waiting at a group for it to decide what to do with them, oldest first: held

@@ -1,0 +1,251 @@
+//! A page of items together with the groups, providers and events the page shows beside them,
+//! in one statement. A dashboard of fifty items otherwise costs one statement for the page and
+//! one per relation it follows (origin group, its district, provider, latest event, that
+//! event's group), each a round trip; PostgreSQL spends more on those round trips than on the
+//! work. The rows are exactly those of `list` and `by_reference` (the same statement, the same
+//! visibility filter from `authz::visibility`), with their neighbours left-joined: joining a
+//! to-one relation adds columns, never rows, so the page and its limit are unchanged.
+//!
+//! Nothing here decides who may see what. The neighbours joined are the ones the loaders
+//! would read for these items (`groups::get_many`, `providers::get_many`, `events_by_id`,
+//! `events_of`), none of which filters by caller, decoded by the same functions.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, SelectStatement, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryResult,
+    QueryTrait,
+};
+
+use super::rows::{event_from_model, from_model, not_found};
+use super::search::{ItemFilter, ItemOrder, listing};
+use crate::domain::authz::Actor;
+use crate::domain::group::Group;
+use crate::domain::item::{Item, ItemEvent};
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::provider::Provider;
+use crate::domain::{GroupId, ItemEventId, ItemId, ProviderId};
+use crate::entities::{group as group_db, item as db, item_event as event_db, provider};
+use crate::error::AppResult;
+use crate::services::{groups, providers};
+
+/// The items table, as the page's statement names it.
+const ITEMS: &str = "items";
+
+/// Which of an item's neighbours to read with it: what the GraphQL selection shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Related {
+    pub origin_group: bool,
+    /// The origin group's parent (a PPG's district).
+    pub origin_parent: bool,
+    pub current_group: bool,
+    pub provider: bool,
+    pub latest_event: bool,
+    /// The group of the latest event.
+    pub latest_event_group: bool,
+    /// Every event of the item with the groups it went from and to (one item only: see
+    /// `by_reference_with`).
+    pub events: bool,
+    /// With `events`: the groups each event went from and to.
+    pub event_groups: bool,
+}
+
+impl Related {
+    fn any(&self) -> bool {
+        *self != Related::default()
+    }
+}
+
+/// What was read with the items, keyed as the loaders key it.
+#[derive(Debug, Default)]
+pub struct Neighbours {
+    pub groups: HashMap<GroupId, Group>,
+    pub providers: HashMap<ProviderId, Provider>,
+    pub events: HashMap<ItemEventId, ItemEvent>,
+    /// Each item's trail, oldest first, when `Related::events` was asked for.
+    pub trails: HashMap<ItemId, Vec<ItemEvent>>,
+}
+
+/// `list`, with the neighbours `related` names read in the same statement.
+pub async fn list_with(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: ItemFilter,
+    order: ItemOrder,
+    page: PageRequest,
+    related: Related,
+) -> AppResult<(Page<Item>, Neighbours)> {
+    let mut query = listing(conn, actor, filter, order, page)
+        .await?
+        .into_query();
+    let related = Related {
+        events: false,
+        event_groups: false,
+        ..related
+    };
+    join(&mut query, related);
+    let rows = conn.query_all(&query).await?;
+    let mut neighbours = Neighbours::default();
+    let mut items = Vec::with_capacity(rows.len());
+    for (n, row) in rows.iter().enumerate() {
+        items.push(from_model(db::Model::from_query_result(row, "")?)?);
+        // The row past the page only tells there is a next page; its neighbours are not shown.
+        if (n as u64) < page.first {
+            read(row, related, &mut neighbours)?;
+        }
+    }
+    Ok((Page::from_overfetch(items, page), neighbours))
+}
+
+/// `by_reference`, with the neighbours `related` names read in the same statement. With
+/// `events`, the item comes once per event (its trail is a list, not a to-one relation).
+pub async fn by_reference_with(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    reference: &str,
+    related: Related,
+) -> AppResult<(Item, Neighbours)> {
+    let mut query = super::by_reference_query(actor, reference)?.into_query();
+    join(&mut query, related);
+    if related.events {
+        join_all::<event_db::Entity>(
+            &mut query,
+            "ev",
+            Expr::col((Alias::new("ev"), event_db::Column::ItemId))
+                .equals((db::Entity, db::Column::Id)),
+        );
+        if related.event_groups {
+            group_of(&mut query, "evg", "ev", event_db::Column::GroupId);
+            group_of(&mut query, "evf", "ev", event_db::Column::FromGroupId);
+        }
+        query.order_by((Alias::new("ev"), event_db::Column::Id), Order::Asc);
+    }
+    let rows = conn.query_all(&query).await?;
+    let Some(first) = rows.first() else {
+        return Err(not_found());
+    };
+    let item = from_model(db::Model::from_query_result(first, "")?)?;
+    let mut neighbours = Neighbours::default();
+    for row in &rows {
+        read(row, related, &mut neighbours)?;
+        if related.events {
+            let trail = neighbours.trails.entry(item.id).or_default();
+            if let Some(event) = event_in(row, "ev")? {
+                trail.push(event);
+            }
+            if related.event_groups {
+                group_in(row, "evg", &mut neighbours.groups)?;
+                group_in(row, "evf", &mut neighbours.groups)?;
+            }
+        }
+    }
+    Ok((item, neighbours))
+}
+
+/// Left-joins `E` as `alias` on `on`, selecting each of its columns as `{alias}_{column}`.
+fn join_all<E: EntityTrait>(query: &mut SelectStatement, alias: &str, on: SimpleExpr) {
+    let table = Alias::new(alias);
+    query.join_as(JoinType::LeftJoin, E::default(), table.clone(), on);
+    for column in E::Column::iter() {
+        query.expr_as(
+            Expr::col((table.clone(), column)),
+            Alias::new(format!("{alias}_{}", column.as_str())),
+        );
+    }
+}
+
+/// Left-joins the group that `from.column` names, as `alias`.
+fn group_of(query: &mut SelectStatement, alias: &str, from: &str, column: impl ColumnTrait) {
+    join_all::<group_db::Entity>(
+        query,
+        alias,
+        Expr::col((Alias::new(alias), group_db::Column::Id)).equals((Alias::new(from), column)),
+    );
+}
+
+fn join(query: &mut SelectStatement, related: Related) {
+    if !related.any() {
+        return;
+    }
+    let items = || Alias::new(ITEMS);
+    if related.origin_group || related.origin_parent {
+        group_of(query, "og", ITEMS, db::Column::OriginGroupId);
+    }
+    if related.origin_parent {
+        group_of(query, "ogp", "og", group_db::Column::ParentId);
+    }
+    if related.current_group {
+        group_of(query, "cg", ITEMS, db::Column::CurrentGroupId);
+    }
+    if related.provider {
+        join_all::<provider::Entity>(
+            query,
+            "pr",
+            Expr::col((Alias::new("pr"), provider::Column::Id))
+                .equals((items(), db::Column::ProviderId)),
+        );
+    }
+    if related.latest_event || related.latest_event_group {
+        join_all::<event_db::Entity>(
+            query,
+            "le",
+            Expr::col((Alias::new("le"), event_db::Column::Id))
+                .equals((items(), db::Column::LatestEventId)),
+        );
+    }
+    if related.latest_event_group {
+        group_of(query, "leg", "le", event_db::Column::GroupId);
+    }
+}
+
+/// Whether the left join under `alias` found a row.
+fn found(row: &QueryResult, alias: &str) -> AppResult<bool> {
+    Ok(row
+        .try_get::<Option<i64>>("", &format!("{alias}_id"))?
+        .is_some())
+}
+
+fn group_in(row: &QueryResult, alias: &str, groups: &mut HashMap<GroupId, Group>) -> AppResult<()> {
+    if found(row, alias)? {
+        let group = groups::from_model(group_db::Model::from_query_result(
+            row,
+            &format!("{alias}_"),
+        )?)?;
+        groups.insert(group.id, group);
+    }
+    Ok(())
+}
+
+fn event_in(row: &QueryResult, alias: &str) -> AppResult<Option<ItemEvent>> {
+    if !found(row, alias)? {
+        return Ok(None);
+    }
+    let model = event_db::Model::from_query_result(row, &format!("{alias}_"))?;
+    event_from_model(model).map(Some)
+}
+
+fn read(row: &QueryResult, related: Related, into: &mut Neighbours) -> AppResult<()> {
+    if related.origin_group || related.origin_parent {
+        group_in(row, "og", &mut into.groups)?;
+    }
+    if related.origin_parent {
+        group_in(row, "ogp", &mut into.groups)?;
+    }
+    if related.current_group {
+        group_in(row, "cg", &mut into.groups)?;
+    }
+    if related.provider && found(row, "pr")? {
+        let provider = providers::from_model(provider::Model::from_query_result(row, "pr_")?)?;
+        into.providers.insert(provider.id, provider);
+    }
+    if (related.latest_event || related.latest_event_group)
+        && let Some(event) = event_in(row, "le")?
+    {
+        into.events.insert(event.id, event);
+    }
+    if related.latest_event_group {
+        group_in(row, "leg", &mut into.groups)?;
+    }
+    Ok(())
+}
