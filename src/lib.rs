@@ -19,5 +19,6 @@ pub mod metrics;
 pub mod render;
 pub mod render_consultations;
 pub mod services;
+pub mod speech;
 pub mod startup;
 pub mod workers;

@@ -17,6 +17,7 @@ mod m20261203_000012_response_clock;
 mod m20261204_000014_reports;
 mod m20261204_000015_planned_changes;
 mod m20261204_000016_consultations;
+mod m20261205_000017_newsletter_audio;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000014_reports::Migration),
             Box::new(m20261204_000015_planned_changes::Migration),
             Box::new(m20261204_000016_consultations::Migration),
+            Box::new(m20261205_000017_newsletter_audio::Migration),
         ]
     }
 }

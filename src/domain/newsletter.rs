@@ -710,14 +710,17 @@ pub enum PageFormat {
     Text,
     /// `/newsletters/7.md`
     Markdown,
+    /// `/newsletters/7.ogg`: the audio version (Ogg/Opus), once it is made.
+    Audio,
 }
 
 impl PageFormat {
-    pub const ALL: [PageFormat; 4] = [
+    pub const ALL: [PageFormat; 5] = [
         PageFormat::Html,
         PageFormat::LargePrint,
         PageFormat::Text,
         PageFormat::Markdown,
+        PageFormat::Audio,
     ];
 
     /// Where a newsletter can be read in this form, relative to Pyramid's public address.
@@ -727,6 +730,7 @@ impl PageFormat {
             PageFormat::LargePrint => format!("/newsletters/{id}?format=large-print"),
             PageFormat::Text => format!("/newsletters/{id}.txt"),
             PageFormat::Markdown => format!("/newsletters/{id}.md"),
+            PageFormat::Audio => format!("/newsletters/{id}.ogg"),
         }
     }
 
@@ -743,6 +747,7 @@ impl PageFormat {
             (None, Some("large-print")) => PageFormat::LargePrint,
             (Some("txt"), None) => PageFormat::Text,
             (Some("md"), None) => PageFormat::Markdown,
+            (Some("ogg"), None) => PageFormat::Audio,
             _ => return None,
         };
         Some((id, page))

@@ -27,6 +27,7 @@ pub mod meeting;
 pub mod member;
 pub mod membership;
 pub mod newsletter;
+pub mod newsletter_audio;
 pub mod newsletter_entry;
 pub mod newsletter_receipt;
 pub mod outbox;

@@ -92,7 +92,8 @@ impl NewsletterNode {
             .collect()
     }
 
-    /// Where to read it: accessible HTML, large print, plain text and Markdown.
+    /// Where to read it: accessible HTML, large print, plain text and Markdown, and where
+    /// to hear it.
     async fn urls(&self) -> NewsletterUrls {
         let id = self.0.id;
         NewsletterUrls {
@@ -100,6 +101,7 @@ impl NewsletterNode {
             large_print: PageFormat::LargePrint.path(id),
             text: PageFormat::Text.path(id),
             markdown: PageFormat::Markdown.path(id),
+            audio: PageFormat::Audio.path(id),
         }
     }
 
@@ -140,6 +142,9 @@ pub struct NewsletterUrls {
     pub large_print: String,
     pub text: String,
     pub markdown: String,
+    /// The audio version (Ogg/Opus), made once shortly after publishing; not found until
+    /// then, and never for a draft.
+    pub audio: String,
 }
 
 /// One destination of a newsletter: a group's chat channel or mailing address.

@@ -18,7 +18,8 @@ struct PageQuery {
 }
 
 /// A newsletter at its stable address: `/newsletters/7` (HTML), `?format=large-print`,
-/// `/newsletters/7.txt` and `/newsletters/7.md`. Published newsletters are public; a draft
+/// `/newsletters/7.txt`, `/newsletters/7.md` and its audio version `/newsletters/7.ogg`
+/// (not found until the speech courier has made it). Published newsletters are public; a draft
 /// is shown only to its issuing group's officers (with their bearer token).
 #[handler]
 pub(super) async fn newsletter_page(
@@ -53,11 +54,30 @@ pub(super) async fn newsletter_page(
             return (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response();
         }
     };
+    if format == PageFormat::Audio {
+        return match services::newsletters::audio(&state.read, number).await {
+            Ok(Some(audio)) => audio
+                .bytes
+                .with_content_type(audio.media_type)
+                .with_header("cache-control", "public, max-age=86400")
+                .into_response(),
+            Ok(None) => missing(),
+            Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response(),
+        };
+    }
+    let audio = match services::newsletters::has_audio(&state.read, number).await {
+        Ok(audio) => audio,
+        Err(error) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response();
+        }
+    };
     let view = crate::render::NewsletterView {
         newsletter: &newsletter,
         issuer: &issuer,
+        audio,
     };
     match format {
+        PageFormat::Audio => missing(),
         PageFormat::Html => Html(crate::render::html(&view, false)).into_response(),
         PageFormat::LargePrint => Html(crate::render::html(&view, true)).into_response(),
         PageFormat::Text => crate::render::text(&view)

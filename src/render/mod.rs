@@ -15,6 +15,8 @@ use crate::domain::newsletter::{Entry, Newsletter, NewsletterStatus, PageFormat,
 pub struct NewsletterView<'a> {
     pub newsletter: &'a Newsletter,
     pub issuer: &'a str,
+    /// Its audio version is made (and may be linked).
+    pub audio: bool,
 }
 
 /// Text made safe inside HTML (also in attribute values).
@@ -154,9 +156,22 @@ pub fn html(view: &NewsletterView, large_print: bool) -> String {
     );
     out.push_str(&content_html(view));
     let link = |format: PageFormat| escape(&format.path(n.id));
+    let audio = if view.audio {
+        format!(
+            "<li><a href=\"{}\" type=\"audio/ogg\">Listen (audio)</a></li>\n",
+            link(PageFormat::Audio)
+        )
+    } else {
+        String::new()
+    };
+    let offer = if view.audio {
+        "This newsletter is available in other languages on request"
+    } else {
+        "This newsletter is available in other languages and as audio on request"
+    };
     let _ = write!(
         out,
-        "</main>\n<footer>\n<h2>Other formats</h2>\n<ul class=\"formats\">\n<li><a href=\"{}\">Standard print</a></li>\n<li><a href=\"{}\">Large print</a></li>\n<li><a href=\"{}\">Plain text</a></li>\n<li><a href=\"{}\">Markdown</a></li>\n</ul>\n<p>This newsletter is available in other languages and as audio on request: ask your PPG or {}.</p>\n</footer>\n</body>\n</html>\n",
+        "</main>\n<footer>\n<h2>Other formats</h2>\n<ul class=\"formats\">\n<li><a href=\"{}\">Standard print</a></li>\n<li><a href=\"{}\">Large print</a></li>\n<li><a href=\"{}\">Plain text</a></li>\n<li><a href=\"{}\">Markdown</a></li>\n{audio}</ul>\n<p>{offer}: ask your PPG or {}.</p>\n</footer>\n</body>\n</html>\n",
         link(PageFormat::Html),
         link(PageFormat::LargePrint),
         link(PageFormat::Text),
@@ -228,7 +243,7 @@ pub fn text(view: &NewsletterView) -> String {
     }
     let _ = writeln!(
         out,
-        "This newsletter is also available in large print, in other languages and as audio on request: ask your PPG or {}.",
+        "This newsletter is also available in large print and as audio on its web page, and in other languages on request: ask your PPG or {}.",
         view.issuer
     );
     out
@@ -325,6 +340,7 @@ mod tests {
             &NewsletterView {
                 newsletter: &n,
                 issuer: "North District Group",
+                audio: false,
             },
             false,
         );
@@ -347,6 +363,7 @@ mod tests {
             &NewsletterView {
                 newsletter: &n,
                 issuer: "North District Group",
+                audio: false,
             },
             true,
         );
@@ -359,6 +376,7 @@ mod tests {
         let text = text(&NewsletterView {
             newsletter: &n,
             issuer: "North District Group",
+            audio: false,
         });
         let expected_start = "North <District> newsletter\n\nFrom North District Group. Covering 1 October to 31 December 2026. Published 5 January 2027.\n\nWelcome.\n\nThank you all.\n\nYou said, we did\n\n1. Call-backs.\nYou said it was slow. We did: more staff.\n\n2. Parking.\nNo change.\n\nNotices\n\n1. Consultation.\n";
         assert!(text.starts_with(expected_start), "{text}");
@@ -370,6 +388,7 @@ mod tests {
         let md = markdown(&NewsletterView {
             newsletter: &n,
             issuer: "North",
+            audio: false,
         });
         assert!(md.starts_with("# North \\<District\\> newsletter\n"));
         assert!(md.contains(

@@ -1,6 +1,7 @@
 //! Pyramid's integration tests: one binary, the real server on port 0, a fresh database per
 //! test (SQLite by default; PostgreSQL when PYRAMID_TEST_DATABASE_URL is set).
 
+mod audio;
 mod authorisation;
 mod bad_input;
 mod bot;

@@ -1,8 +1,9 @@
 //! Newsletters come down: a district's or the council's officers compile a draft from the
 //! group's own activity in a period (`compile`), edit it (`edit`), and publish it once
-//! (`publish`), which cascades it to every group below and queues its deliveries. This file
-//! reads newsletters for those who may see them.
+//! (`publish`), which cascades it to every group below and queues its deliveries and its
+//! audio version (`audio`). This file reads newsletters for those who may see them.
 
+mod audio;
 mod compile;
 mod edit;
 mod publish;
@@ -12,6 +13,7 @@ use std::collections::HashMap;
 use sea_orm::sea_query::{ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
+pub use audio::{Audio, audio, has_audio, store_audio};
 pub use compile::compile;
 pub use edit::{add_entry, mark_entry_reviewed, move_entry, remove_entry, update, update_entry};
 pub use publish::publish;
