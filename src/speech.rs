@@ -207,11 +207,7 @@ impl SpeechCourier {
         let issuer = groups::get(&self.db, newsletter.group_id)
             .await
             .map_err(retry)?;
-        let view = NewsletterView {
-            newsletter: &newsletter,
-            issuer: issuer.name.as_str(),
-            audio: false,
-        };
+        let view = NewsletterView::new(&newsletter, issuer.name.as_str());
         let text = crate::render::text(&view);
         let recording =
             synthesise(&self.programs, &text)

@@ -18,6 +18,7 @@ mod m20261204_000014_reports;
 mod m20261204_000015_planned_changes;
 mod m20261204_000016_consultations;
 mod m20261205_000017_newsletter_audio;
+mod m20261205_000018_newsletter_translations;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_planned_changes::Migration),
             Box::new(m20261204_000016_consultations::Migration),
             Box::new(m20261205_000017_newsletter_audio::Migration),
+            Box::new(m20261205_000018_newsletter_translations::Migration),
         ]
     }
 }

@@ -754,6 +754,22 @@ impl PageFormat {
     }
 }
 
+/// Where a newsletter's translation is read: `/newsletters/7/cy`, and in large print
+/// `/newsletters/7/cy?format=large-print` (the page handler reads the language back with
+/// `Language::parse`).
+pub fn translated_path(
+    id: NewsletterId,
+    language: super::language::Language,
+    large_print: bool,
+) -> String {
+    let suffix = if large_print {
+        "?format=large-print"
+    } else {
+        ""
+    };
+    format!("/newsletters/{id}/{}{suffix}", language.as_str())
+}
+
 /// A newsletter as the rest of the program sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Newsletter {
@@ -767,9 +783,96 @@ pub struct Newsletter {
     pub entries: Vec<Entry>,
 }
 
+/// A newsletter's human translation into one language: its title and introduction, and the
+/// entries someone translated (by entry id; the others stay in English).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Translation {
+    pub language: super::language::Language,
+    pub title: RedactedText,
+    pub introduction: RedactedText,
+    pub entries: Vec<EntryTranslation>,
+}
+
+/// One entry's heading and body in a translation's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryTranslation {
+    pub entry_id: NewsletterEntryId,
+    pub heading: RedactedText,
+    pub body: RedactedText,
+}
+
+/// The newsletter as read in a translation: its title, introduction and translated entries
+/// replaced, in the same order and sections; and the entries still in English (which a page
+/// marks as English, so a screen reader reads them in an English voice). An empty translated
+/// introduction leaves none, rather than showing the English one in a translated page.
+pub fn translate(
+    newsletter: &Newsletter,
+    translation: &Translation,
+) -> (Newsletter, Vec<NewsletterEntryId>) {
+    let mut translated = newsletter.clone();
+    translated.title = translation.title.clone();
+    translated.introduction = translation.introduction.clone();
+    let mut english = Vec::new();
+    for entry in &mut translated.entries {
+        let found = entry
+            .id
+            .and_then(|id| translation.entries.iter().find(|t| t.entry_id == id));
+        match found {
+            Some(t) => {
+                entry.heading = t.heading.clone();
+                entry.body = t.body.clone();
+            }
+            None => english.extend(entry.id),
+        }
+    }
+    (translated, english)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_translation_replaces_what_it_translates_and_leaves_the_rest_in_english() {
+        let entry = |id: i64, heading: &str| Entry {
+            id: Some(NewsletterEntryId(id)),
+            section: Section::Notice,
+            item_id: None,
+            heading: RedactedText::scrub(heading),
+            body: RedactedText::scrub("Body"),
+            review: Review::NotNeeded,
+        };
+        let newsletter = Newsletter {
+            id: NewsletterId(1),
+            group_id: GroupId(2),
+            period: Period {
+                start: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                end: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+            },
+            title: RedactedText::scrub("News"),
+            introduction: RedactedText::scrub("Thank you."),
+            status: NewsletterStatus::Published,
+            published_at: None,
+            entries: vec![entry(5, "Have your say"), entry(6, "Opening hours")],
+        };
+        let welsh = Translation {
+            language: super::super::language::Language::Welsh,
+            title: RedactedText::scrub("Newyddion"),
+            introduction: RedactedText::scrub("Diolch."),
+            entries: vec![EntryTranslation {
+                entry_id: NewsletterEntryId(6),
+                heading: RedactedText::scrub("Oriau agor"),
+                body: RedactedText::scrub("Corff"),
+            }],
+        };
+        let (read, english) = translate(&newsletter, &welsh);
+        assert_eq!(read.title.as_str(), "Newyddion");
+        assert_eq!(read.introduction.as_str(), "Diolch.");
+        assert_eq!(read.entries[0].heading.as_str(), "Have your say");
+        assert_eq!(read.entries[1].heading.as_str(), "Oriau agor");
+        assert_eq!(read.entries[1].body.as_str(), "Corff");
+        assert_eq!(english, [NewsletterEntryId(5)]);
+    }
 
     fn fact(id: i64, title: &str) -> ItemFact {
         ItemFact {

@@ -105,6 +105,17 @@ impl NewsletterNode {
         }
     }
 
+    /// Its human translations, in Pyramid's order of languages (Welsh, Polish, Urdu, ...).
+    async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<NewsletterTranslation>> {
+        let mut found = Vec::new();
+        for language in newsletters::languages(reader(ctx), self.0.id).await? {
+            if let Some(t) = newsletters::translation(reader(ctx), self.0.id, language).await? {
+                found.push(NewsletterTranslation::new(self.0.id, t));
+            }
+        }
+        Ok(found)
+    }
+
     /// The groups it reached (every group below the issuer), once published.
     async fn received_by(&self, ctx: &Context<'_>) -> Result<Vec<GroupNode>> {
         let ids = newsletters::receivers(reader(ctx), self.0.id).await?;
@@ -299,6 +310,84 @@ pub struct PublishNewsletterInput {
     pub id: ID,
 }
 
+/// One entry's translation.
+#[derive(InputObject)]
+pub struct EntryTranslationInput {
+    pub entry_id: ID,
+    pub heading: String,
+    pub body: String,
+}
+
+#[derive(InputObject)]
+pub struct SetNewsletterTranslationInput {
+    pub newsletter_id: ID,
+    /// The language's code: cy (Welsh), pl (Polish), ur (Urdu), bn (Bengali), pa (Punjabi),
+    /// gu (Gujarati) or ar (Arabic).
+    pub language: String,
+    pub title: String,
+    pub introduction: Option<String>,
+    /// The entries translated; any left out are shown in English on the translated page.
+    #[graphql(default)]
+    pub entries: Vec<EntryTranslationInput>,
+}
+
+/// A newsletter in another language, translated by a person.
+#[derive(SimpleObject)]
+pub struct NewsletterTranslation {
+    /// Its code, as in `<html lang>`: cy, pl, ur, bn, pa, gu, ar.
+    pub language: String,
+    /// The language's name in that language ("Cymraeg", "اردو").
+    pub name: String,
+    /// The language's name in English.
+    pub english_name: String,
+    /// ltr, or rtl for Urdu and Arabic.
+    pub direction: String,
+    /// Where it is read: `/newsletters/7/cy`.
+    pub url: String,
+    pub large_print_url: String,
+    pub title: String,
+    pub introduction: String,
+    pub entries: Vec<TranslatedEntry>,
+}
+
+impl NewsletterTranslation {
+    fn new(id: NewsletterId, t: crate::domain::newsletter::Translation) -> Self {
+        use crate::domain::newsletter::translated_path;
+        Self {
+            language: t.language.as_str().to_owned(),
+            name: t.language.own_name().to_owned(),
+            english_name: t.language.english_name().to_owned(),
+            direction: t.language.direction().to_owned(),
+            url: translated_path(id, t.language, false),
+            large_print_url: translated_path(id, t.language, true),
+            title: t.title.as_str().to_owned(),
+            introduction: t.introduction.as_str().to_owned(),
+            entries: t
+                .entries
+                .into_iter()
+                .map(|e| TranslatedEntry {
+                    entry_id: ids::to_global(e.entry_id),
+                    heading: e.heading.as_str().to_owned(),
+                    body: e.body.as_str().to_owned(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One entry's heading and body in a translation.
+#[derive(SimpleObject)]
+pub struct TranslatedEntry {
+    pub entry_id: ID,
+    pub heading: String,
+    pub body: String,
+}
+
+#[derive(SimpleObject)]
+pub struct SetNewsletterTranslationPayload {
+    pub translation: NewsletterTranslation,
+}
+
 #[derive(SimpleObject)]
 pub struct NewsletterPayload {
     pub newsletter: NewsletterNode,
@@ -354,6 +443,42 @@ impl NewsletterMutation {
         .await?;
         Ok(NewsletterPayload {
             newsletter: NewsletterNode(newsletter),
+        })
+    }
+
+    /// Adds a human translation of a newsletter, or replaces the one in that language: the
+    /// issuing group's officers, while it is a draft or after it is published. Everything is
+    /// redacted as other text is (the redactor is written for English; leave names out).
+    async fn set_newsletter_translation(
+        &self,
+        ctx: &Context<'_>,
+        input: SetNewsletterTranslationInput,
+    ) -> Result<SetNewsletterTranslationPayload> {
+        let id = ids::from_global::<NewsletterId>(&input.newsletter_id, "newsletterId")?;
+        let language = newsletters::parse_language(&input.language)?;
+        let entries = input
+            .entries
+            .iter()
+            .map(|e| {
+                Ok(newsletters::EntryText {
+                    entry_id: ids::from_global::<NewsletterEntryId>(&e.entry_id, "entryId")?,
+                    heading: e.heading.clone(),
+                    body: e.body.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let translation = newsletters::set_translation(
+            db(ctx),
+            actor(ctx),
+            id,
+            language,
+            &input.title,
+            input.introduction.as_deref().unwrap_or_default(),
+            &entries,
+        )
+        .await?;
+        Ok(SetNewsletterTranslationPayload {
+            translation: NewsletterTranslation::new(id, translation),
         })
     }
 

@@ -157,11 +157,7 @@ impl MailCourier {
                 let issuer = groups::get(&self.db, newsletter.group_id)
                     .await
                     .map_err(retry)?;
-                let view = NewsletterView {
-                    newsletter: &newsletter,
-                    issuer: issuer.name.as_str(),
-                    audio: false,
-                };
+                let view = NewsletterView::new(&newsletter, issuer.name.as_str());
                 letters::newsletter(&view, &self.public_url, link)
             }
             Message::SafetyAlert { .. } => {

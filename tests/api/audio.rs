@@ -27,7 +27,7 @@ fn speech_worker(app: &TestApp, programs: Programs) -> OutboxWorker {
 }
 
 /// The council's newsletter of a busy quarter, published; its number.
-async fn published(app: &TestApp, p: &Pyramid) -> i64 {
+pub(crate) async fn published(app: &TestApp, p: &Pyramid) -> i64 {
     busy_quarter(app, p).await;
     let mut input = period();
     input["groupId"] = json!(gid("Group", p.council.0));

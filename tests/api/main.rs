@@ -31,4 +31,5 @@ mod reports;
 mod schema;
 mod statements;
 mod subscriptions;
+mod translations;
 mod trust;

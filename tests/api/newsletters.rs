@@ -449,7 +449,7 @@ async fn a_district_newsletter_is_compiled_edited_published_and_delivered_once_t
     let html = app.get(&format!("/newsletters/{number}")).await;
     assert_eq!(html.status(), 200);
     let html = html.text().await.unwrap();
-    assert!(html.contains("<html lang=\"en-GB\">"));
+    assert!(html.contains("<html lang=\"en-GB\" dir=\"ltr\">"));
     assert!(html.contains("<h2 id=\"section-0\">Resolved</h2>"));
     assert!(html.contains("<h2 id=\"section-1\">Notices</h2>"));
     assert!(html.contains("<h3>Have your say</h3>"));

@@ -7,6 +7,7 @@ mod audio;
 mod compile;
 mod edit;
 mod publish;
+mod translations;
 
 use std::collections::HashMap;
 
@@ -17,6 +18,7 @@ pub use audio::{Audio, audio, has_audio, store_audio};
 pub use compile::compile;
 pub use edit::{add_entry, mark_entry_reviewed, move_entry, remove_entry, update, update_entry};
 pub use publish::publish;
+pub use translations::{EntryText, languages, parse_language, set_translation, translation};
 
 use super::outbox::{self, Destination};
 use crate::domain::authz::{self, Actor};
