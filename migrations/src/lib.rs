@@ -19,6 +19,7 @@ mod m20261204_000015_planned_changes;
 mod m20261204_000016_consultations;
 mod m20261205_000017_newsletter_audio;
 mod m20261205_000018_newsletter_translations;
+mod m20261205_000019_newsletter_easy_read;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000016_consultations::Migration),
             Box::new(m20261205_000017_newsletter_audio::Migration),
             Box::new(m20261205_000018_newsletter_translations::Migration),
+            Box::new(m20261205_000019_newsletter_easy_read::Migration),
         ]
     }
 }

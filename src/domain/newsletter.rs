@@ -712,15 +712,18 @@ pub enum PageFormat {
     Markdown,
     /// `/newsletters/7.ogg`: the audio version (Ogg/Opus), once it is made.
     Audio,
+    /// `/newsletters/7.easy.txt`: easy read, one short sentence a line.
+    EasyRead,
 }
 
 impl PageFormat {
-    pub const ALL: [PageFormat; 5] = [
+    pub const ALL: [PageFormat; 6] = [
         PageFormat::Html,
         PageFormat::LargePrint,
         PageFormat::Text,
         PageFormat::Markdown,
         PageFormat::Audio,
+        PageFormat::EasyRead,
     ];
 
     /// Where a newsletter can be read in this form, relative to Pyramid's public address.
@@ -731,6 +734,7 @@ impl PageFormat {
             PageFormat::Text => format!("/newsletters/{id}.txt"),
             PageFormat::Markdown => format!("/newsletters/{id}.md"),
             PageFormat::Audio => format!("/newsletters/{id}.ogg"),
+            PageFormat::EasyRead => format!("/newsletters/{id}.easy.txt"),
         }
     }
 
@@ -748,6 +752,7 @@ impl PageFormat {
             (Some("txt"), None) => PageFormat::Text,
             (Some("md"), None) => PageFormat::Markdown,
             (Some("ogg"), None) => PageFormat::Audio,
+            (Some("easy.txt"), None) => PageFormat::EasyRead,
             _ => return None,
         };
         Some((id, page))

@@ -28,6 +28,7 @@ pub mod member;
 pub mod membership;
 pub mod newsletter;
 pub mod newsletter_audio;
+pub mod newsletter_easy_read;
 pub mod newsletter_entry;
 pub mod newsletter_entry_translation;
 pub mod newsletter_receipt;

@@ -102,7 +102,27 @@ impl NewsletterNode {
             text: PageFormat::Text.path(id),
             markdown: PageFormat::Markdown.path(id),
             audio: PageFormat::Audio.path(id),
+            easy_read: PageFormat::EasyRead.path(id),
         }
+    }
+
+    /// Its easy-read version (also at `urls.easyRead`): the secretary's own, or else made from
+    /// its entries, one short sentence a line.
+    async fn easy_read(&self, ctx: &Context<'_>) -> Result<String> {
+        if let Some(own) = newsletters::easy_read_override(reader(ctx), self.0.id).await? {
+            return Ok(own.as_str().to_owned());
+        }
+        let issuer = crate::services::groups::get(reader(ctx), self.0.group_id).await?;
+        Ok(crate::render::easy_read::easy_read(
+            &crate::render::NewsletterView::new(&self.0, issuer.name.as_str()),
+        ))
+    }
+
+    /// Whether the easy-read version is the secretary's own rather than made from the entries.
+    async fn easy_read_edited(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(newsletters::easy_read_override(reader(ctx), self.0.id)
+            .await?
+            .is_some())
     }
 
     /// Its human translations, in Pyramid's order of languages (Welsh, Polish, Urdu, ...).
@@ -156,6 +176,8 @@ pub struct NewsletterUrls {
     /// The audio version (Ogg/Opus), made once shortly after publishing; not found until
     /// then, and never for a draft.
     pub audio: String,
+    /// Easy read, as plain text.
+    pub easy_read: String,
 }
 
 /// One destination of a newsletter: a group's chat channel or mailing address.
@@ -388,6 +410,14 @@ pub struct SetNewsletterTranslationPayload {
     pub translation: NewsletterTranslation,
 }
 
+#[derive(InputObject)]
+pub struct SetNewsletterEasyReadInput {
+    pub newsletter_id: ID,
+    /// The whole easy-read text, one short sentence a line; empty to go back to the one made
+    /// from the entries.
+    pub text: String,
+}
+
 #[derive(SimpleObject)]
 pub struct NewsletterPayload {
     pub newsletter: NewsletterNode,
@@ -479,6 +509,22 @@ impl NewsletterMutation {
         .await?;
         Ok(SetNewsletterTranslationPayload {
             translation: NewsletterTranslation::new(id, translation),
+        })
+    }
+
+    /// Writes the newsletter's easy-read version in place of the one made from its entries
+    /// (the issuing group's officers; a draft or published), or with an empty text goes back
+    /// to the made one.
+    async fn set_newsletter_easy_read(
+        &self,
+        ctx: &Context<'_>,
+        input: SetNewsletterEasyReadInput,
+    ) -> Result<NewsletterPayload> {
+        let id = ids::from_global::<NewsletterId>(&input.newsletter_id, "newsletterId")?;
+        newsletters::set_easy_read(db(ctx), actor(ctx), id, &input.text).await?;
+        let newsletter = newsletters::get(db(ctx), actor(ctx), id).await?;
+        Ok(NewsletterPayload {
+            newsletter: NewsletterNode(newsletter),
         })
     }
 

@@ -18,7 +18,8 @@ struct PageQuery {
 }
 
 /// A newsletter at its stable address: `/newsletters/7` (HTML), `?format=large-print`,
-/// `/newsletters/7.txt`, `/newsletters/7.md` and its audio version `/newsletters/7.ogg`
+/// `/newsletters/7.txt`, `/newsletters/7.md`, easy read `/newsletters/7.easy.txt` (the
+/// secretary's own, or made from the entries), and its audio version `/newsletters/7.ogg`
 /// (not found until the speech courier has made it). Published newsletters are public; a draft
 /// is shown only to its issuing group's officers (with their bearer token).
 #[handler]
@@ -81,6 +82,18 @@ pub(super) async fn newsletter_page(
     };
     match format {
         PageFormat::Audio => missing(),
+        PageFormat::EasyRead => {
+            match services::newsletters::easy_read_override(&state.read, number).await {
+                Ok(own) => own
+                    .map_or_else(
+                        || crate::render::easy_read::easy_read(&view),
+                        |text| format!("{}\n", text.as_str()),
+                    )
+                    .with_content_type("text/plain; charset=utf-8")
+                    .into_response(),
+                Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response(),
+            }
+        }
         PageFormat::Html => Html(crate::render::html(&view, false)).into_response(),
         PageFormat::LargePrint => Html(crate::render::html(&view, true)).into_response(),
         PageFormat::Text => crate::render::text(&view)

@@ -7,6 +7,7 @@
 use std::fmt::Write;
 
 pub mod document;
+pub mod easy_read;
 pub mod monthly;
 
 use crate::domain::NewsletterEntryId;
@@ -276,11 +277,12 @@ pub fn html(view: &NewsletterView, large_print: bool) -> String {
     let in_english = if view.translated() { " (English)" } else { "" };
     let _ = write!(
         out,
-        "</main>\n<footer>\n{languages}<div{english}>\n<h2>Other formats</h2>\n<ul class=\"formats\">\n<li><a href=\"{}\">Standard print</a></li>\n<li><a href=\"{}\">Large print</a></li>\n<li><a href=\"{}\">Plain text{in_english}</a></li>\n<li><a href=\"{}\">Markdown{in_english}</a></li>\n{audio}</ul>\n<p>{offer}: ask your PPG or {}.</p>\n</div>\n</footer>\n</body>\n</html>\n",
+        "</main>\n<footer>\n{languages}<div{english}>\n<h2>Other formats</h2>\n<ul class=\"formats\">\n<li><a href=\"{}\">Standard print</a></li>\n<li><a href=\"{}\">Large print</a></li>\n<li><a href=\"{}\">Plain text{in_english}</a></li>\n<li><a href=\"{}\">Markdown{in_english}</a></li>\n<li><a href=\"{}\">Easy read{in_english}</a></li>\n{audio}</ul>\n<p>{offer}: ask your PPG or {}.</p>\n</div>\n</footer>\n</body>\n</html>\n",
         escape(&view.path(false)),
         escape(&view.path(true)),
         link(PageFormat::Text),
         link(PageFormat::Markdown),
+        link(PageFormat::EasyRead),
         escape(view.issuer)
     );
     out

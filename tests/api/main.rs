@@ -10,6 +10,7 @@ mod cli;
 mod consultations;
 mod depth;
 mod discord_selftest;
+mod easy_read;
 mod email;
 mod fake_discord;
 mod fake_smtp;

@@ -5,6 +5,7 @@
 
 mod audio;
 mod compile;
+mod easy_read;
 mod edit;
 mod publish;
 mod translations;
@@ -16,6 +17,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 pub use audio::{Audio, audio, has_audio, store_audio};
 pub use compile::compile;
+pub use easy_read::{easy_read_override, set_easy_read};
 pub use edit::{add_entry, mark_entry_reviewed, move_entry, remove_entry, update, update_entry};
 pub use publish::publish;
 pub use translations::{EntryText, languages, parse_language, set_translation, translation};
