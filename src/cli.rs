@@ -383,6 +383,7 @@ async fn start_deliveries(
     let router = Router {
         chat,
         email: Some(Arc::new(mail)),
+        audio: Some(Arc::new(crate::speech::SpeechCourier::new(db.clone()))),
     };
     let worker = OutboxWorker::new(db.clone(), Arc::new(router));
     let worker = tokio::spawn(worker.run(std::time::Duration::from_secs(5), stop));

@@ -18,5 +18,6 @@ pub mod mail;
 pub mod metrics;
 pub mod render;
 pub mod services;
+pub mod speech;
 pub mod startup;
 pub mod workers;

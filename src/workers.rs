@@ -67,10 +67,12 @@ pub trait Courier: Send + Sync + 'static {
 }
 
 /// Hands each parcel to the courier for its destination's medium: chat to the Discord
-/// courier (when the bot runs), e-mail to the mail courier.
+/// courier (when the bot runs), e-mail to the mail courier, a newsletter's audio version to
+/// the speech courier.
 pub struct Router {
     pub chat: Option<Arc<dyn Courier>>,
     pub email: Option<Arc<dyn Courier>>,
+    pub audio: Option<Arc<dyn Courier>>,
 }
 
 impl Router {
@@ -78,6 +80,7 @@ impl Router {
         match medium {
             Medium::Chat => self.chat.as_ref(),
             Medium::Email => self.email.as_ref(),
+            Medium::Audio => self.audio.as_ref(),
         }
     }
 }

@@ -17,6 +17,9 @@ mod m20261203_000012_response_clock;
 mod m20261204_000014_reports;
 mod m20261204_000015_planned_changes;
 mod m20261204_000016_consultations;
+mod m20261205_000017_newsletter_audio;
+mod m20261205_000018_newsletter_translations;
+mod m20261205_000019_newsletter_easy_read;
 
 pub struct Migrator;
 
@@ -38,6 +41,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000014_reports::Migration),
             Box::new(m20261204_000015_planned_changes::Migration),
             Box::new(m20261204_000016_consultations::Migration),
+            Box::new(m20261205_000017_newsletter_audio::Migration),
+            Box::new(m20261205_000018_newsletter_translations::Migration),
+            Box::new(m20261205_000019_newsletter_easy_read::Migration),
         ]
     }
 }

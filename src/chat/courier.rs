@@ -96,6 +96,11 @@ impl DiscordCourier {
                     "an address's confirmation goes by e-mail, not by chat".to_owned(),
                 ));
             }
+            Message::NewsletterAudio { .. } => {
+                return Err(Failure::GiveUp(
+                    "a newsletter's audio version is made on the server, not posted".to_owned(),
+                ));
+            }
         })
     }
 
@@ -141,6 +146,9 @@ impl DiscordCourier {
             | Destination::GroupEmail(_)
             | Destination::Confirmation(_) => Err(Failure::GiveUp(
                 "an e-mail address is not a Discord destination".to_owned(),
+            )),
+            Destination::NewsletterAudio(_) => Err(Failure::GiveUp(
+                "a newsletter's audio version is not a Discord destination".to_owned(),
             )),
         }
     }

@@ -26,6 +26,7 @@ pub use courier::DiscordCourier;
 use crate::configuration::BotConfig;
 use crate::domain::authz::Actor;
 use crate::domain::item::{Channel, InformationSource, ItemKind, Sentiment};
+use crate::domain::language::Language;
 use crate::domain::page::PageRequest;
 use crate::domain::theme::Polarity;
 use crate::error::AppError;
@@ -297,6 +298,9 @@ impl Handler {
 
     async fn command(&self, ctx: &Context, command: &CommandInteraction) -> serenity::Result<()> {
         let user = command.user.id.to_string();
+        // The member's Discord language: the bot's own sentences are said in it where they
+        // are translated.
+        let lang = reply::language_of(&command.locale);
         if command.data.name == "link" {
             let code = string_option(&command.data.options, "code").unwrap_or_default();
             let linked = match services::chat::link_account(&self.db, DISCORD, &user, &code).await {
@@ -304,9 +308,9 @@ impl Handler {
                 Err(error) => Err(error),
             };
             let text = match linked {
-                Ok(member) => reply::linked(member.name.as_str()),
+                Ok(member) => reply::linked(lang, member.name.as_str()),
                 Err(error @ AppError::BadUserInput { .. }) => error.message(),
-                Err(_) => reply::try_again_later(),
+                Err(_) => reply::try_again_later(lang),
             };
             return command.create_response(&ctx.http, private(text)).await;
         }
@@ -314,12 +318,12 @@ impl Handler {
             Ok(Some(actor)) => actor,
             Ok(None) => {
                 return command
-                    .create_response(&ctx.http, private(reply::not_linked()))
+                    .create_response(&ctx.http, private(reply::not_linked(lang)))
                     .await;
             }
             Err(_) => {
                 return command
-                    .create_response(&ctx.http, private(reply::try_again_later()))
+                    .create_response(&ctx.http, private(reply::try_again_later(lang)))
                     .await;
             }
         };
@@ -362,7 +366,7 @@ impl Handler {
                     }
                     Err(_) => {
                         return command
-                            .create_response(&ctx.http, private(reply::try_again_later()))
+                            .create_response(&ctx.http, private(reply::try_again_later(lang)))
                             .await;
                     }
                 };
@@ -403,11 +407,11 @@ impl Handler {
             "status" => {
                 let reference =
                     string_option(&command.data.options, "reference").unwrap_or_default();
-                self.status(&actor, &reference).await
+                self.status(&actor, &reference, lang).await
             }
-            "mine" => self.mine(&actor).await,
-            "newsletter" => self.newsletter(&command.channel_id.to_string()).await,
-            "pyramid" => self.link_channel(&actor, command).await,
+            "mine" => self.mine(&actor, lang).await,
+            "newsletter" => self.newsletter(&command.channel_id.to_string(), lang).await,
+            "pyramid" => self.link_channel(&actor, command, lang).await,
             _ => return Ok(()),
         };
         command.create_response(&ctx.http, private(text)).await
@@ -457,7 +461,7 @@ impl Handler {
             .await
     }
 
-    async fn status(&self, actor: &Actor, reference: &str) -> String {
+    async fn status(&self, actor: &Actor, reference: &str, lang: Language) -> String {
         match items::trail(&self.db, actor, reference).await {
             Ok(trail) => {
                 let name = |id: i64| {
@@ -469,12 +473,12 @@ impl Handler {
                 };
                 reply::status(&trail.item, &trail.events, &name)
             }
-            Err(AppError::NotFound(_)) => reply::not_found(reference),
-            Err(_) => reply::try_again_later(),
+            Err(AppError::NotFound(_)) => reply::not_found(lang, reference),
+            Err(_) => reply::try_again_later(lang),
         }
     }
 
-    async fn mine(&self, actor: &Actor) -> String {
+    async fn mine(&self, actor: &Actor, lang: Language) -> String {
         let filter = items::ItemFilter {
             submitted_by: actor.member_id(),
             ..Default::default()
@@ -484,17 +488,17 @@ impl Handler {
             after: None,
         };
         match items::list(&self.db, actor, filter, items::ItemOrder::Newest, page).await {
-            Ok(page) => reply::mine(&page.items),
-            Err(_) => reply::try_again_later(),
+            Ok(page) => reply::mine(lang, &page.items),
+            Err(_) => reply::try_again_later(lang),
         }
     }
 
-    async fn newsletter(&self, channel: &str) -> String {
+    async fn newsletter(&self, channel: &str, lang: Language) -> String {
         let group = match services::chat::group_of_channel(&self.db, DISCORD, channel).await {
             Ok(Some(group)) => group,
             Ok(None) => return "This channel is not linked to a Pyramid group yet (an officer can use /pyramid link-channel).".to_owned(),
             Err(_) => {
-                return reply::try_again_later();
+                return reply::try_again_later(lang);
             }
         };
         match services::newsletters::latest_for(&self.db, group).await {
@@ -510,21 +514,26 @@ impl Handler {
                 );
                 reply::newsletter_view(&newsletter, &issuer, &url)
             }
-            Ok(None) => reply::no_newsletter(),
-            Err(_) => reply::try_again_later(),
+            Ok(None) => reply::no_newsletter(lang),
+            Err(_) => reply::try_again_later(lang),
         }
     }
 
     /// `/pyramid link-channel <group>`: needs Discord's Manage Channels permission here and a
     /// Pyramid role for the group.
-    async fn link_channel(&self, actor: &Actor, command: &CommandInteraction) -> String {
+    async fn link_channel(
+        &self,
+        actor: &Actor,
+        command: &CommandInteraction,
+        lang: Language,
+    ) -> String {
         let may_manage = command
             .member
             .as_ref()
             .and_then(|m| m.permissions)
             .is_some_and(|p| p.manage_channels());
         if !may_manage {
-            return reply::needs_manage_channels();
+            return reply::needs_manage_channels(lang);
         }
         let group = match command.data.options.first().map(|o| &o.value) {
             Some(CommandDataOptionValue::SubCommand(options)) => {
@@ -538,7 +547,7 @@ impl Handler {
         };
         let channel = command.channel_id.to_string();
         match services::chat::link_channel(&self.db, actor, group.id, DISCORD, &channel).await {
-            Ok(()) => reply::channel_linked(group.name.as_str()),
+            Ok(()) => reply::channel_linked(lang, group.name.as_str()),
             Err(error) => error.message(),
         }
     }
@@ -546,6 +555,7 @@ impl Handler {
     /// A filled-in report form: raise the item (once, whatever Discord redelivers) and say
     /// privately what happened.
     async fn submit_report(&self, ctx: &Context, modal: &ModalInteraction) -> serenity::Result<()> {
+        let lang = reply::language_of(&modal.locale);
         let Some(choices) = Choices::from_custom_id(&modal.data.custom_id) else {
             return Ok(());
         };
@@ -554,7 +564,7 @@ impl Handler {
             Ok(Some(actor)) => actor,
             Ok(None) => {
                 return modal
-                    .create_response(&ctx.http, private(reply::not_linked()))
+                    .create_response(&ctx.http, private(reply::not_linked(lang)))
                     .await;
             }
             Err(error) => {
@@ -583,6 +593,7 @@ impl Handler {
                 &answers,
                 &modal.channel_id.to_string(),
                 &modal.id.to_string(),
+                lang,
             )
             .await
         {
@@ -599,6 +610,7 @@ impl Handler {
         answers: &[(String, String)],
         channel: &str,
         interaction: &str,
+        lang: Language,
     ) -> Result<String, AppError> {
         let filled = report::read(choices, |id| {
             answers
@@ -608,7 +620,7 @@ impl Handler {
         })?;
         let Some(group) = services::chat::report_group(&self.db, actor, Some(channel)).await?
         else {
-            return Ok(reply::not_in_a_group());
+            return Ok(reply::not_in_a_group(lang));
         };
         let raise = items::RaiseItem {
             group_id: group,

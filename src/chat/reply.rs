@@ -5,21 +5,127 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::delivery::Hearing;
 use crate::domain::item::{EventKind, Item, ItemEvent, Outcome, Status};
+use crate::domain::language::Language;
 use crate::domain::newsletter::Newsletter;
 use crate::domain::pattern::PatternEventKind;
 use crate::error::AppError;
 use crate::services::outbox::Message;
 
-pub fn not_linked() -> String {
-    "You are not linked to Pyramid yet, so nothing you send here is saved. Ask in Pyramid for a link code \
-     (your group's secretary can help), then type /link followed by the code."
-        .to_owned()
+/// The bot's own short sentences, each in English and, where someone has translated it,
+/// in Welsh. A member hears the one in their Discord locale (`interaction.locale`) when it
+/// exists, English otherwise. Placeholders (`{name}`, `{group}`, `{reference}`) are filled in
+/// by `say`. Longer replies (a report's receipt, an item's history, direct messages) are in
+/// English for now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sentence {
+    NotLinked,
+    Linked,
+    NotFound,
+    NothingRaised,
+    NoNewsletter,
+    ChannelLinked,
+    NeedsManageChannels,
+    NotInAGroup,
+    TryAgainLater,
 }
 
-pub fn linked(name: &str) -> String {
-    format!(
-        "Thank you, {name}: your Discord account is now linked to Pyramid. Use /report to tell us about a patient's experience."
-    )
+impl Sentence {
+    pub const ALL: [Sentence; 9] = [
+        Sentence::NotLinked,
+        Sentence::Linked,
+        Sentence::NotFound,
+        Sentence::NothingRaised,
+        Sentence::NoNewsletter,
+        Sentence::ChannelLinked,
+        Sentence::NeedsManageChannels,
+        Sentence::NotInAGroup,
+        Sentence::TryAgainLater,
+    ];
+
+    fn english(self) -> &'static str {
+        match self {
+            Sentence::NotLinked => {
+                "You are not linked to Pyramid yet, so nothing you send here is saved. Ask in Pyramid for a link code (your group's secretary can help), then type /link followed by the code."
+            }
+            Sentence::Linked => {
+                "Thank you, {name}: your Discord account is now linked to Pyramid. Use /report to tell us about a patient's experience."
+            }
+            Sentence::NotFound => {
+                "There is no item {reference} that you can see. Check the reference (it looks like SI-2026-000123)."
+            }
+            Sentence::NothingRaised => {
+                "You have not raised any items yet. Use /report to tell us about a patient's experience."
+            }
+            Sentence::NoNewsletter => "This channel's group has not received a newsletter yet.",
+            Sentence::ChannelLinked => {
+                "This channel is now linked to {group}: its newsletters will be posted here, and reports made here are raised in it."
+            }
+            Sentence::NeedsManageChannels => {
+                "Linking a channel needs Discord's Manage Channels permission in this server."
+            }
+            Sentence::NotInAGroup => {
+                "You are not a member of a group in Pyramid yet, so there is nowhere to raise this. Ask your group's secretary to add you."
+            }
+            Sentence::TryAgainLater => {
+                "Pyramid could not do that just now. Nothing was changed. Please try again in a few minutes."
+            }
+        }
+    }
+
+    /// Cymraeg. `None` where there is no translation yet (English is said instead).
+    fn welsh(self) -> Option<&'static str> {
+        Some(match self {
+            Sentence::NotLinked => {
+                "Nid ydych wedi cysylltu â Pyramid eto, felly nid yw dim a anfonwch yma yn cael ei gadw. Gofynnwch yn Pyramid am god cysylltu (gall ysgrifennydd eich grŵp helpu), yna teipiwch /link a'r cod."
+            }
+            Sentence::Linked => {
+                "Diolch, {name}: mae eich cyfrif Discord bellach wedi'i gysylltu â Pyramid. Defnyddiwch /report i ddweud wrthym am brofiad claf."
+            }
+            Sentence::NotFound => {
+                "Nid oes eitem {reference} y gallwch ei gweld. Gwiriwch y cyfeirnod (mae'n edrych fel SI-2026-000123)."
+            }
+            Sentence::NothingRaised => {
+                "Nid ydych wedi codi unrhyw eitemau eto. Defnyddiwch /report i ddweud wrthym am brofiad claf."
+            }
+            Sentence::NoNewsletter => "Nid yw grŵp y sianel hon wedi cael cylchlythyr eto.",
+            Sentence::ChannelLinked => {
+                "Mae'r sianel hon bellach wedi'i chysylltu â {group}: bydd ei chylchlythyrau'n cael eu postio yma, a bydd adroddiadau a wneir yma yn cael eu codi ynddo."
+            }
+            Sentence::NeedsManageChannels => {
+                "Mae cysylltu sianel yn gofyn am ganiatâd Manage Channels Discord yn y gweinydd hwn."
+            }
+            Sentence::NotInAGroup => {
+                "Nid ydych yn aelod o grŵp yn Pyramid eto, felly nid oes unman i godi hyn. Gofynnwch i ysgrifennydd eich grŵp eich ychwanegu."
+            }
+            Sentence::TryAgainLater => {
+                "Ni allai Pyramid wneud hynny ar hyn o bryd. Ni newidiwyd dim. Rhowch gynnig arall arni ymhen ychydig funudau."
+            }
+        })
+    }
+}
+
+/// A sentence in `language` (English when it has no translation), its placeholders filled.
+pub fn say(language: Language, sentence: Sentence, fill: &[(&str, &str)]) -> String {
+    let template = match language {
+        Language::Welsh => sentence.welsh().unwrap_or(sentence.english()),
+        _ => sentence.english(),
+    };
+    fill.iter().fold(template.to_owned(), |text, (key, value)| {
+        text.replace(&format!("{{{key}}}"), value)
+    })
+}
+
+/// The language to answer a member in, from their Discord locale (`cy`, `en-GB`, `pl`).
+pub fn language_of(locale: &str) -> Language {
+    Language::parse(locale).unwrap_or(Language::English)
+}
+
+pub fn not_linked(language: Language) -> String {
+    say(language, Sentence::NotLinked, &[])
+}
+
+pub fn linked(language: Language, name: &str) -> String {
+    say(language, Sentence::Linked, &[("name", name)])
 }
 
 pub fn status_words(status: Status, group: &str) -> String {
@@ -166,17 +272,18 @@ pub fn status(item: &Item, events: &[ItemEvent], group_name: &dyn Fn(i64) -> Str
     lines.join("\n")
 }
 
-pub fn not_found(reference: &str) -> String {
-    format!(
-        "There is no item {} that you can see. Check the reference (it looks like SI-2026-000123).",
-        reference.trim()
+pub fn not_found(language: Language, reference: &str) -> String {
+    say(
+        language,
+        Sentence::NotFound,
+        &[("reference", reference.trim())],
     )
 }
 
 /// The member's own recent items, for `/mine`.
-pub fn mine(items: &[Item]) -> String {
+pub fn mine(language: Language, items: &[Item]) -> String {
     if items.is_empty() {
-        return "You have not raised any items yet. Use /report to tell us about a patient's experience.".to_owned();
+        return say(language, Sentence::NothingRaised, &[]);
     }
     let mut lines = vec!["Your recent items:".to_owned()];
     for item in items {
@@ -198,8 +305,8 @@ pub fn newsletter(title: &str, issuer: &str, summary: &str, url: &str) -> String
     )
 }
 
-pub fn no_newsletter() -> String {
-    "This channel's group has not received a newsletter yet.".to_owned()
+pub fn no_newsletter(language: Language) -> String {
+    say(language, Sentence::NoNewsletter, &[])
 }
 
 pub fn newsletter_view(newsletter: &Newsletter, issuer: &str, url: &str) -> String {
@@ -342,28 +449,67 @@ pub fn watch_digest(message: &Message) -> String {
     text
 }
 
-pub fn channel_linked(group: &str) -> String {
-    format!(
-        "This channel is now linked to {group}: its newsletters will be posted here, and reports made here are raised in it."
-    )
+pub fn channel_linked(language: Language, group: &str) -> String {
+    say(language, Sentence::ChannelLinked, &[("group", group)])
 }
 
-pub fn needs_manage_channels() -> String {
-    "Linking a channel needs Discord's Manage Channels permission in this server.".to_owned()
+pub fn needs_manage_channels(language: Language) -> String {
+    say(language, Sentence::NeedsManageChannels, &[])
 }
 
-pub fn not_in_a_group() -> String {
-    "You are not a member of a group in Pyramid yet, so there is nowhere to raise this. Ask your group's secretary to add you.".to_owned()
+pub fn not_in_a_group(language: Language) -> String {
+    say(language, Sentence::NotInAGroup, &[])
 }
 
-pub fn try_again_later() -> String {
-    "Pyramid could not do that just now. Nothing was changed. Please try again in a few minutes."
-        .to_owned()
+pub fn try_again_later(language: Language) -> String {
+    say(language, Sentence::TryAgainLater, &[])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_sentence_has_a_welsh_counterpart_with_the_same_placeholders() {
+        let placeholders = |text: &str| -> Vec<String> {
+            text.split('{')
+                .skip(1)
+                .filter_map(|rest| rest.split_once('}').map(|(key, _)| key.to_owned()))
+                .collect()
+        };
+        for sentence in Sentence::ALL {
+            let welsh = sentence
+                .welsh()
+                .unwrap_or_else(|| panic!("{sentence:?} has no Welsh"));
+            assert_ne!(welsh, sentence.english(), "{sentence:?}");
+            assert_eq!(
+                placeholders(welsh),
+                placeholders(sentence.english()),
+                "{sentence:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_member_hears_their_discord_language_or_else_english() {
+        assert_eq!(language_of("cy"), Language::Welsh);
+        assert_eq!(
+            linked(language_of("cy"), "Sam"),
+            "Diolch, Sam: mae eich cyfrif Discord bellach wedi'i gysylltu â Pyramid. Defnyddiwch /report i ddweud wrthym am brofiad claf."
+        );
+        // Polish is a language Pyramid knows, but the bot has no Polish yet: English.
+        for locale in ["en-GB", "en-US", "pl", "fr", ""] {
+            assert_eq!(
+                try_again_later(language_of(locale)),
+                "Pyramid could not do that just now. Nothing was changed. Please try again in a few minutes.",
+                "{locale}"
+            );
+        }
+        assert_eq!(
+            not_found(Language::Welsh, " SI-2026-000009 "),
+            "Nid oes eitem SI-2026-000009 y gallwch ei gweld. Gwiriwch y cyfeirnod (mae'n edrych fel SI-2026-000123)."
+        );
+    }
     use crate::domain::item::{Channel, InformationSource, ItemKind, Sentiment};
     use crate::domain::{GroupId, ItemEventId, ItemId, MemberId};
     use chrono::TimeZone;

@@ -10,6 +10,9 @@ stored_enum!(
         Chat = "CHAT",
         /// An e-mail, to a confirmed address.
         Email = "EMAIL",
+        /// A recording made on this server (a newsletter's audio version): not a way to reach
+        /// a member, but delivered through the outbox so it is made once and survives a crash.
+        Audio = "AUDIO",
     }
 );
 
@@ -96,6 +99,7 @@ impl Reach {
         match medium {
             Medium::Chat => self.chat,
             Medium::Email => self.email,
+            Medium::Audio => false,
         }
     }
 
@@ -119,6 +123,9 @@ impl Reach {
                 }
                 (Medium::Email, false) => {
                     Route::Unreachable(Medium::Email, "the member has no confirmed e-mail address")
+                }
+                (Medium::Audio, false) => {
+                    Route::Unreachable(Medium::Audio, "a member is not reached by a recording")
                 }
             })
             .collect()

@@ -52,6 +52,7 @@ pub mod feedback;
 pub mod group;
 pub mod ids;
 pub mod item;
+pub mod language;
 pub mod meeting;
 pub mod member;
 pub mod monthly;

@@ -710,14 +710,20 @@ pub enum PageFormat {
     Text,
     /// `/newsletters/7.md`
     Markdown,
+    /// `/newsletters/7.ogg`: the audio version (Ogg/Opus), once it is made.
+    Audio,
+    /// `/newsletters/7.easy.txt`: easy read, one short sentence a line.
+    EasyRead,
 }
 
 impl PageFormat {
-    pub const ALL: [PageFormat; 4] = [
+    pub const ALL: [PageFormat; 6] = [
         PageFormat::Html,
         PageFormat::LargePrint,
         PageFormat::Text,
         PageFormat::Markdown,
+        PageFormat::Audio,
+        PageFormat::EasyRead,
     ];
 
     /// Where a newsletter can be read in this form, relative to Pyramid's public address.
@@ -727,6 +733,8 @@ impl PageFormat {
             PageFormat::LargePrint => format!("/newsletters/{id}?format=large-print"),
             PageFormat::Text => format!("/newsletters/{id}.txt"),
             PageFormat::Markdown => format!("/newsletters/{id}.md"),
+            PageFormat::Audio => format!("/newsletters/{id}.ogg"),
+            PageFormat::EasyRead => format!("/newsletters/{id}.easy.txt"),
         }
     }
 
@@ -743,10 +751,28 @@ impl PageFormat {
             (None, Some("large-print")) => PageFormat::LargePrint,
             (Some("txt"), None) => PageFormat::Text,
             (Some("md"), None) => PageFormat::Markdown,
+            (Some("ogg"), None) => PageFormat::Audio,
+            (Some("easy.txt"), None) => PageFormat::EasyRead,
             _ => return None,
         };
         Some((id, page))
     }
+}
+
+/// Where a newsletter's translation is read: `/newsletters/7/cy`, and in large print
+/// `/newsletters/7/cy?format=large-print` (the page handler reads the language back with
+/// `Language::parse`).
+pub fn translated_path(
+    id: NewsletterId,
+    language: super::language::Language,
+    large_print: bool,
+) -> String {
+    let suffix = if large_print {
+        "?format=large-print"
+    } else {
+        ""
+    };
+    format!("/newsletters/{id}/{}{suffix}", language.as_str())
 }
 
 /// A newsletter as the rest of the program sees it.
@@ -762,9 +788,96 @@ pub struct Newsletter {
     pub entries: Vec<Entry>,
 }
 
+/// A newsletter's human translation into one language: its title and introduction, and the
+/// entries someone translated (by entry id; the others stay in English).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Translation {
+    pub language: super::language::Language,
+    pub title: RedactedText,
+    pub introduction: RedactedText,
+    pub entries: Vec<EntryTranslation>,
+}
+
+/// One entry's heading and body in a translation's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryTranslation {
+    pub entry_id: NewsletterEntryId,
+    pub heading: RedactedText,
+    pub body: RedactedText,
+}
+
+/// The newsletter as read in a translation: its title, introduction and translated entries
+/// replaced, in the same order and sections; and the entries still in English (which a page
+/// marks as English, so a screen reader reads them in an English voice). An empty translated
+/// introduction leaves none, rather than showing the English one in a translated page.
+pub fn translate(
+    newsletter: &Newsletter,
+    translation: &Translation,
+) -> (Newsletter, Vec<NewsletterEntryId>) {
+    let mut translated = newsletter.clone();
+    translated.title = translation.title.clone();
+    translated.introduction = translation.introduction.clone();
+    let mut english = Vec::new();
+    for entry in &mut translated.entries {
+        let found = entry
+            .id
+            .and_then(|id| translation.entries.iter().find(|t| t.entry_id == id));
+        match found {
+            Some(t) => {
+                entry.heading = t.heading.clone();
+                entry.body = t.body.clone();
+            }
+            None => english.extend(entry.id),
+        }
+    }
+    (translated, english)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_translation_replaces_what_it_translates_and_leaves_the_rest_in_english() {
+        let entry = |id: i64, heading: &str| Entry {
+            id: Some(NewsletterEntryId(id)),
+            section: Section::Notice,
+            item_id: None,
+            heading: RedactedText::scrub(heading),
+            body: RedactedText::scrub("Body"),
+            review: Review::NotNeeded,
+        };
+        let newsletter = Newsletter {
+            id: NewsletterId(1),
+            group_id: GroupId(2),
+            period: Period {
+                start: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                end: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+            },
+            title: RedactedText::scrub("News"),
+            introduction: RedactedText::scrub("Thank you."),
+            status: NewsletterStatus::Published,
+            published_at: None,
+            entries: vec![entry(5, "Have your say"), entry(6, "Opening hours")],
+        };
+        let welsh = Translation {
+            language: super::super::language::Language::Welsh,
+            title: RedactedText::scrub("Newyddion"),
+            introduction: RedactedText::scrub("Diolch."),
+            entries: vec![EntryTranslation {
+                entry_id: NewsletterEntryId(6),
+                heading: RedactedText::scrub("Oriau agor"),
+                body: RedactedText::scrub("Corff"),
+            }],
+        };
+        let (read, english) = translate(&newsletter, &welsh);
+        assert_eq!(read.title.as_str(), "Newyddion");
+        assert_eq!(read.introduction.as_str(), "Diolch.");
+        assert_eq!(read.entries[0].heading.as_str(), "Have your say");
+        assert_eq!(read.entries[1].heading.as_str(), "Oriau agor");
+        assert_eq!(read.entries[1].body.as_str(), "Corff");
+        assert_eq!(english, [NewsletterEntryId(5)]);
+    }
 
     fn fact(id: i64, title: &str) -> ItemFact {
         ItemFact {

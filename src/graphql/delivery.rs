@@ -34,6 +34,8 @@ pub enum DeliveryChannel {
     /// Discord: a group's channel or a direct message.
     Chat,
     Email,
+    /// The newsletter's audio version, made on the server.
+    Audio,
 }
 
 /// How someone will hear, in short.

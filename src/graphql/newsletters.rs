@@ -92,7 +92,8 @@ impl NewsletterNode {
             .collect()
     }
 
-    /// Where to read it: accessible HTML, large print, plain text and Markdown.
+    /// Where to read it: accessible HTML, large print, plain text and Markdown, and where
+    /// to hear it.
     async fn urls(&self) -> NewsletterUrls {
         let id = self.0.id;
         NewsletterUrls {
@@ -100,7 +101,39 @@ impl NewsletterNode {
             large_print: PageFormat::LargePrint.path(id),
             text: PageFormat::Text.path(id),
             markdown: PageFormat::Markdown.path(id),
+            audio: PageFormat::Audio.path(id),
+            easy_read: PageFormat::EasyRead.path(id),
         }
+    }
+
+    /// Its easy-read version (also at `urls.easyRead`): the secretary's own, or else made from
+    /// its entries, one short sentence a line.
+    async fn easy_read(&self, ctx: &Context<'_>) -> Result<String> {
+        if let Some(own) = newsletters::easy_read_override(reader(ctx), self.0.id).await? {
+            return Ok(own.as_str().to_owned());
+        }
+        let issuer = crate::services::groups::get(reader(ctx), self.0.group_id).await?;
+        Ok(crate::render::easy_read::easy_read(
+            &crate::render::NewsletterView::new(&self.0, issuer.name.as_str()),
+        ))
+    }
+
+    /// Whether the easy-read version is the secretary's own rather than made from the entries.
+    async fn easy_read_edited(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(newsletters::easy_read_override(reader(ctx), self.0.id)
+            .await?
+            .is_some())
+    }
+
+    /// Its human translations, in Pyramid's order of languages (Welsh, Polish, Urdu, ...).
+    async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<NewsletterTranslation>> {
+        let mut found = Vec::new();
+        for language in newsletters::languages(reader(ctx), self.0.id).await? {
+            if let Some(t) = newsletters::translation(reader(ctx), self.0.id, language).await? {
+                found.push(NewsletterTranslation::new(self.0.id, t));
+            }
+        }
+        Ok(found)
     }
 
     /// The groups it reached (every group below the issuer), once published.
@@ -140,6 +173,11 @@ pub struct NewsletterUrls {
     pub large_print: String,
     pub text: String,
     pub markdown: String,
+    /// The audio version (Ogg/Opus), made once shortly after publishing; not found until
+    /// then, and never for a draft.
+    pub audio: String,
+    /// Easy read, as plain text.
+    pub easy_read: String,
 }
 
 /// One destination of a newsletter: a group's chat channel or mailing address.
@@ -294,6 +332,92 @@ pub struct PublishNewsletterInput {
     pub id: ID,
 }
 
+/// One entry's translation.
+#[derive(InputObject)]
+pub struct EntryTranslationInput {
+    pub entry_id: ID,
+    pub heading: String,
+    pub body: String,
+}
+
+#[derive(InputObject)]
+pub struct SetNewsletterTranslationInput {
+    pub newsletter_id: ID,
+    /// The language's code: cy (Welsh), pl (Polish), ur (Urdu), bn (Bengali), pa (Punjabi),
+    /// gu (Gujarati) or ar (Arabic).
+    pub language: String,
+    pub title: String,
+    pub introduction: Option<String>,
+    /// The entries translated; any left out are shown in English on the translated page.
+    #[graphql(default)]
+    pub entries: Vec<EntryTranslationInput>,
+}
+
+/// A newsletter in another language, translated by a person.
+#[derive(SimpleObject)]
+pub struct NewsletterTranslation {
+    /// Its code, as in `<html lang>`: cy, pl, ur, bn, pa, gu, ar.
+    pub language: String,
+    /// The language's name in that language ("Cymraeg", "اردو").
+    pub name: String,
+    /// The language's name in English.
+    pub english_name: String,
+    /// ltr, or rtl for Urdu and Arabic.
+    pub direction: String,
+    /// Where it is read: `/newsletters/7/cy`.
+    pub url: String,
+    pub large_print_url: String,
+    pub title: String,
+    pub introduction: String,
+    pub entries: Vec<TranslatedEntry>,
+}
+
+impl NewsletterTranslation {
+    fn new(id: NewsletterId, t: crate::domain::newsletter::Translation) -> Self {
+        use crate::domain::newsletter::translated_path;
+        Self {
+            language: t.language.as_str().to_owned(),
+            name: t.language.own_name().to_owned(),
+            english_name: t.language.english_name().to_owned(),
+            direction: t.language.direction().to_owned(),
+            url: translated_path(id, t.language, false),
+            large_print_url: translated_path(id, t.language, true),
+            title: t.title.as_str().to_owned(),
+            introduction: t.introduction.as_str().to_owned(),
+            entries: t
+                .entries
+                .into_iter()
+                .map(|e| TranslatedEntry {
+                    entry_id: ids::to_global(e.entry_id),
+                    heading: e.heading.as_str().to_owned(),
+                    body: e.body.as_str().to_owned(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One entry's heading and body in a translation.
+#[derive(SimpleObject)]
+pub struct TranslatedEntry {
+    pub entry_id: ID,
+    pub heading: String,
+    pub body: String,
+}
+
+#[derive(SimpleObject)]
+pub struct SetNewsletterTranslationPayload {
+    pub translation: NewsletterTranslation,
+}
+
+#[derive(InputObject)]
+pub struct SetNewsletterEasyReadInput {
+    pub newsletter_id: ID,
+    /// The whole easy-read text, one short sentence a line; empty to go back to the one made
+    /// from the entries.
+    pub text: String,
+}
+
 #[derive(SimpleObject)]
 pub struct NewsletterPayload {
     pub newsletter: NewsletterNode,
@@ -347,6 +471,58 @@ impl NewsletterMutation {
             input.period_end.0,
         )
         .await?;
+        Ok(NewsletterPayload {
+            newsletter: NewsletterNode(newsletter),
+        })
+    }
+
+    /// Adds a human translation of a newsletter, or replaces the one in that language: the
+    /// issuing group's officers, while it is a draft or after it is published. Everything is
+    /// redacted as other text is (the redactor is written for English; leave names out).
+    async fn set_newsletter_translation(
+        &self,
+        ctx: &Context<'_>,
+        input: SetNewsletterTranslationInput,
+    ) -> Result<SetNewsletterTranslationPayload> {
+        let id = ids::from_global::<NewsletterId>(&input.newsletter_id, "newsletterId")?;
+        let language = newsletters::parse_language(&input.language)?;
+        let entries = input
+            .entries
+            .iter()
+            .map(|e| {
+                Ok(newsletters::EntryText {
+                    entry_id: ids::from_global::<NewsletterEntryId>(&e.entry_id, "entryId")?,
+                    heading: e.heading.clone(),
+                    body: e.body.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let translation = newsletters::set_translation(
+            db(ctx),
+            actor(ctx),
+            id,
+            language,
+            &input.title,
+            input.introduction.as_deref().unwrap_or_default(),
+            &entries,
+        )
+        .await?;
+        Ok(SetNewsletterTranslationPayload {
+            translation: NewsletterTranslation::new(id, translation),
+        })
+    }
+
+    /// Writes the newsletter's easy-read version in place of the one made from its entries
+    /// (the issuing group's officers; a draft or published), or with an empty text goes back
+    /// to the made one.
+    async fn set_newsletter_easy_read(
+        &self,
+        ctx: &Context<'_>,
+        input: SetNewsletterEasyReadInput,
+    ) -> Result<NewsletterPayload> {
+        let id = ids::from_global::<NewsletterId>(&input.newsletter_id, "newsletterId")?;
+        newsletters::set_easy_read(db(ctx), actor(ctx), id, &input.text).await?;
+        let newsletter = newsletters::get(db(ctx), actor(ctx), id).await?;
         Ok(NewsletterPayload {
             newsletter: NewsletterNode(newsletter),
         })

@@ -32,6 +32,10 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/healthz", get(healthz))
         .at("/metrics", get(metrics_text))
         .at("/newsletters/:id", get(pages::newsletter_page))
+        .at(
+            "/newsletters/:id/:language",
+            get(pages::translated_newsletter_page),
+        )
         .at("/reports/:id", get(pages::report_page))
         .at("/email/confirm/:token", get(email::confirm))
         .at(

@@ -18,7 +18,9 @@ struct PageQuery {
 }
 
 /// A newsletter at its stable address: `/newsletters/7` (HTML), `?format=large-print`,
-/// `/newsletters/7.txt` and `/newsletters/7.md`. Published newsletters are public; a draft
+/// `/newsletters/7.txt`, `/newsletters/7.md`, easy read `/newsletters/7.easy.txt` (the
+/// secretary's own, or made from the entries), and its audio version `/newsletters/7.ogg`
+/// (not found until the speech courier has made it). Published newsletters are public; a draft
 /// is shown only to its issuing group's officers (with their bearer token).
 #[handler]
 pub(super) async fn newsletter_page(
@@ -53,11 +55,45 @@ pub(super) async fn newsletter_page(
             return (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response();
         }
     };
+    if format == PageFormat::Audio {
+        return match services::newsletters::audio(&state.read, number).await {
+            Ok(Some(audio)) => audio
+                .bytes
+                .with_content_type(audio.media_type)
+                .with_header("cache-control", "public, max-age=86400")
+                .into_response(),
+            Ok(None) => missing(),
+            Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response(),
+        };
+    }
+    let (audio, translations) = match (
+        services::newsletters::has_audio(&state.read, number).await,
+        services::newsletters::languages(&state.read, number).await,
+    ) {
+        (Ok(audio), Ok(translations)) => (audio, translations),
+        (Err(error), _) | (_, Err(error)) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response();
+        }
+    };
     let view = crate::render::NewsletterView {
-        newsletter: &newsletter,
-        issuer: &issuer,
+        audio,
+        translations: &translations,
+        ..crate::render::NewsletterView::new(&newsletter, &issuer)
     };
     match format {
+        PageFormat::Audio => missing(),
+        PageFormat::EasyRead => {
+            match services::newsletters::easy_read_override(&state.read, number).await {
+                Ok(own) => own
+                    .map_or_else(
+                        || crate::render::easy_read::easy_read(&view),
+                        |text| format!("{}\n", text.as_str()),
+                    )
+                    .with_content_type("text/plain; charset=utf-8")
+                    .into_response(),
+                Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response(),
+            }
+        }
         PageFormat::Html => Html(crate::render::html(&view, false)).into_response(),
         PageFormat::LargePrint => Html(crate::render::html(&view, true)).into_response(),
         PageFormat::Text => crate::render::text(&view)
@@ -67,6 +103,73 @@ pub(super) async fn newsletter_page(
             .with_content_type("text/markdown; charset=utf-8")
             .into_response(),
     }
+}
+
+/// A newsletter's translation at its stable address: `/newsletters/7/cy`, and in large
+/// print `?format=large-print`, in its language and direction (`dir="rtl"` for Urdu and
+/// Arabic), linked to the other languages' pages. Not found when there is no translation
+/// into that language.
+#[handler]
+pub(super) async fn translated_newsletter_page(
+    Data(state): Data<&AppState>,
+    Path((id, language)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+    headers: &HeaderMap,
+) -> Response {
+    let missing = || {
+        (
+            StatusCode::NOT_FOUND,
+            Html("<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>Not found</title></head><body><main><h1>Translation not found</h1><p>This newsletter is not published in that language. Check the link, or ask your PPG for a copy.</p></main></body></html>".to_owned()),
+        )
+            .into_response()
+    };
+    let large_print = match query.format.as_deref() {
+        None => false,
+        Some("large-print") => true,
+        Some(_) => return missing(),
+    };
+    let (Some((number, PageFormat::Html)), Some(language)) = (
+        PageFormat::parse(&id, None),
+        crate::domain::language::Language::parse(&language)
+            .filter(|l| *l != crate::domain::language::Language::English),
+    ) else {
+        return missing();
+    };
+    let actor = caller(state, headers)
+        .await
+        .map_or(Actor::Anonymous, |(actor, _)| actor);
+    let internal =
+        |error: AppError| (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response();
+    let newsletter = match services::newsletters::get(&state.read, &actor, number).await {
+        Ok(newsletter) => newsletter,
+        Err(AppError::NotFound(_)) => return missing(),
+        Err(error) => return internal(error),
+    };
+    let translation = match services::newsletters::translation(&state.read, number, language).await
+    {
+        Ok(Some(translation)) => translation,
+        Ok(None) => return missing(),
+        Err(error) => return internal(error),
+    };
+    let (issuer, audio, translations) = match (
+        services::groups::get(&state.read, newsletter.group_id).await,
+        services::newsletters::has_audio(&state.read, number).await,
+        services::newsletters::languages(&state.read, number).await,
+    ) {
+        (Ok(group), Ok(audio), Ok(translations)) => {
+            (group.name.as_str().to_owned(), audio, translations)
+        }
+        (Err(error), _, _) | (_, Err(error), _) | (_, _, Err(error)) => return internal(error),
+    };
+    let (translated, in_english) = crate::domain::newsletter::translate(&newsletter, &translation);
+    let view = crate::render::NewsletterView {
+        audio,
+        language,
+        translations: &translations,
+        in_english: &in_english,
+        ..crate::render::NewsletterView::new(&translated, &issuer)
+    };
+    Html(crate::render::html(&view, large_print)).into_response()
 }
 
 /// A published report at its stable address: `/reports/7` (HTML), `?format=large-print`,

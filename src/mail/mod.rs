@@ -157,15 +157,17 @@ impl MailCourier {
                 let issuer = groups::get(&self.db, newsletter.group_id)
                     .await
                     .map_err(retry)?;
-                let view = NewsletterView {
-                    newsletter: &newsletter,
-                    issuer: issuer.name.as_str(),
-                };
+                let view = NewsletterView::new(&newsletter, issuer.name.as_str());
                 letters::newsletter(&view, &self.public_url, link)
             }
             Message::SafetyAlert { .. } => {
                 return Err(Failure::GiveUp(
                     "safety alerts go to the quality team's chat channel, not by e-mail".to_owned(),
+                ));
+            }
+            Message::NewsletterAudio { .. } => {
+                return Err(Failure::GiveUp(
+                    "a newsletter's audio version is made on the server, not e-mailed".to_owned(),
                 ));
             }
             Message::PatternAlert {

@@ -8,14 +8,66 @@ use std::fmt::Write;
 
 pub mod consultations;
 pub mod document;
+pub mod easy_read;
 pub mod monthly;
 
-use crate::domain::newsletter::{Entry, Newsletter, NewsletterStatus, PageFormat, Section};
+use crate::domain::NewsletterEntryId;
+use crate::domain::language::Language;
+use crate::domain::newsletter::{
+    Entry, Newsletter, NewsletterStatus, PageFormat, Section, translated_path,
+};
 
 /// A newsletter with what the pages say about its issuer.
 pub struct NewsletterView<'a> {
+    /// As read in `language` (see `domain::newsletter::translate`).
     pub newsletter: &'a Newsletter,
     pub issuer: &'a str,
+    /// Its audio version is made (and may be linked).
+    pub audio: bool,
+    /// The language of this page: English, or the translation's.
+    pub language: Language,
+    /// Every language it can be read in besides English, for the pages' links to each other.
+    pub translations: &'a [Language],
+    /// Entries of a translated page left in English (marked so, for screen readers).
+    pub in_english: &'a [NewsletterEntryId],
+}
+
+impl<'a> NewsletterView<'a> {
+    /// The English original, with no audio or translations to link.
+    pub fn new(newsletter: &'a Newsletter, issuer: &'a str) -> Self {
+        Self {
+            newsletter,
+            issuer,
+            audio: false,
+            language: Language::English,
+            translations: &[],
+            in_english: &[],
+        }
+    }
+
+    fn translated(&self) -> bool {
+        self.language != Language::English
+    }
+
+    /// What marks a piece of the page as English on a translated page (the sections' titles,
+    /// dates, links and anything not translated): nothing on the English page.
+    fn english(&self) -> &'static str {
+        if self.translated() {
+            " lang=\"en-GB\" dir=\"ltr\""
+        } else {
+            ""
+        }
+    }
+
+    /// Where this page is, in standard or large print.
+    fn path(&self, large_print: bool) -> String {
+        let id = self.newsletter.id;
+        match (self.language, large_print) {
+            (Language::English, false) => PageFormat::Html.path(id),
+            (Language::English, true) => PageFormat::LargePrint.path(id),
+            (language, large_print) => translated_path(id, language, large_print),
+        }
+    }
 }
 
 /// Text made safe inside HTML (also in attribute values).
@@ -95,10 +147,10 @@ h3 { font-size: 1.125rem; margin: 0 0 0.25rem; }
 .entries li { margin: 0 0 1.25rem; }
 a { color: #1d4f91; text-decoration: underline; }
 a:focus { outline: 3px solid #ffbf47; outline-offset: 2px; }
-.skip-link { position: absolute; left: -10000px; top: 0; padding: 0.75rem 1rem; background: #1d4f91; color: #ffffff; }
-.skip-link:focus { left: 0.5rem; }
+.skip-link { position: absolute; inset-inline-start: -10000px; top: 0; padding: 0.75rem 1rem; background: #1d4f91; color: #ffffff; }
+.skip-link:focus { inset-inline-start: 0.5rem; }
 .formats { padding: 0; list-style: none; }
-.formats li { display: inline-block; margin: 0 1.5rem 0.5rem 0; }
+.formats li { display: inline-block; margin: 0 0 0.5rem 0; margin-inline-end: 1.5rem; }
 .formats a { display: inline-block; padding: 0.5rem 0; min-height: 24px; }
 footer { margin-top: 2.5rem; border-top: 1px solid #6b6b6b; padding-bottom: 2rem; }
 @media print {
@@ -140,28 +192,98 @@ a { color: #00008b; }
 /// without CSS and printable. `large_print` adds large type and high contrast.
 pub fn html(view: &NewsletterView, large_print: bool) -> String {
     let n = view.newsletter;
+    let english = view.english();
     let mut out = String::new();
+    // Each language's page names the others (`hreflang`), so search engines and readers find
+    // the one in their language.
+    let mut alternates = String::new();
+    if !view.translations.is_empty() {
+        for language in std::iter::once(Language::English).chain(view.translations.iter().copied())
+        {
+            let _ = writeln!(
+                alternates,
+                "<link rel=\"alternate\" hreflang=\"{}\" href=\"{}\">",
+                language.tag(),
+                escape(&NewsletterView { language, ..*view }.path(large_print))
+            );
+        }
+    }
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}{}</title>\n<style>{STYLE}{}</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\" dir=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}{}</title>\n{alternates}<style>{STYLE}{}</style>\n</head>\n<body>\n",
+        view.language.tag(),
+        view.language.direction(),
         escape(&n.title),
         if large_print { " (large print)" } else { "" },
         if large_print { LARGE_PRINT } else { "" },
     );
     let _ = write!(
         out,
-        "<header>\n<a class=\"skip-link\" href=\"#content\">Skip to the newsletter</a>\n<p class=\"issuer\">{}</p>\n</header>\n<main id=\"content\">\n",
+        "<header>\n<a class=\"skip-link\" href=\"#content\"{}>Skip to the newsletter</a>\n<p class=\"issuer\">{}</p>\n</header>\n<main id=\"content\">\n",
+        // Its language only: it must keep the page's direction to be placed off the screen on
+        // the side that does not scroll.
+        if view.translated() {
+            " lang=\"en-GB\""
+        } else {
+            ""
+        },
         escape(view.issuer),
     );
     out.push_str(&content_html(view));
     let link = |format: PageFormat| escape(&format.path(n.id));
+    let languages = if view.translations.is_empty() {
+        String::new()
+    } else {
+        let mut list = format!(
+            "<nav aria-labelledby=\"languages\">\n<h2 id=\"languages\"{english}>Languages</h2>\n<ul class=\"formats\">\n"
+        );
+        for language in std::iter::once(Language::English).chain(view.translations.iter().copied())
+        {
+            let target = NewsletterView { language, ..*view }.path(large_print);
+            let current = if language == view.language {
+                " aria-current=\"page\""
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                list,
+                "<li><a href=\"{}\" hreflang=\"{tag}\" lang=\"{tag}\" dir=\"{}\"{current}>{}</a></li>",
+                escape(&target),
+                language.direction(),
+                escape(language.own_name()),
+                tag = language.tag(),
+            );
+        }
+        list.push_str("</ul>\n</nav>\n");
+        list
+    };
+    let audio = if view.audio {
+        format!(
+            "<li><a href=\"{}\" type=\"audio/ogg\">Listen (audio{})</a></li>\n",
+            link(PageFormat::Audio),
+            if view.translated() {
+                ", in English"
+            } else {
+                ""
+            }
+        )
+    } else {
+        String::new()
+    };
+    let offer = if view.audio {
+        "This newsletter is available in other languages on request"
+    } else {
+        "This newsletter is available in other languages and as audio on request"
+    };
+    let in_english = if view.translated() { " (English)" } else { "" };
     let _ = write!(
         out,
-        "</main>\n<footer>\n<h2>Other formats</h2>\n<ul class=\"formats\">\n<li><a href=\"{}\">Standard print</a></li>\n<li><a href=\"{}\">Large print</a></li>\n<li><a href=\"{}\">Plain text</a></li>\n<li><a href=\"{}\">Markdown</a></li>\n</ul>\n<p>This newsletter is available in other languages and as audio on request: ask your PPG or {}.</p>\n</footer>\n</body>\n</html>\n",
-        link(PageFormat::Html),
-        link(PageFormat::LargePrint),
+        "</main>\n<footer>\n{languages}<div{english}>\n<h2>Other formats</h2>\n<ul class=\"formats\">\n<li><a href=\"{}\">Standard print</a></li>\n<li><a href=\"{}\">Large print</a></li>\n<li><a href=\"{}\">Plain text{in_english}</a></li>\n<li><a href=\"{}\">Markdown{in_english}</a></li>\n<li><a href=\"{}\">Easy read{in_english}</a></li>\n{audio}</ul>\n<p>{offer}: ask your PPG or {}.</p>\n</div>\n</footer>\n</body>\n</html>\n",
+        escape(&view.path(false)),
+        escape(&view.path(true)),
         link(PageFormat::Text),
         link(PageFormat::Markdown),
+        link(PageFormat::EasyRead),
         escape(view.issuer)
     );
     out
@@ -171,10 +293,11 @@ pub fn html(view: &NewsletterView, large_print: bool) -> String {
 /// the page around it (the page and e-mails wrap it).
 pub fn content_html(view: &NewsletterView) -> String {
     let n = view.newsletter;
+    let english = view.english();
     let mut out = String::new();
     let _ = write!(
         out,
-        "<h1>{}</h1>\n<p class=\"period\">{}</p>\n",
+        "<h1>{}</h1>\n<p class=\"period\"{english}>{}</p>\n",
         escape(&n.title),
         escape(&dates(view)),
     );
@@ -182,16 +305,22 @@ pub fn content_html(view: &NewsletterView) -> String {
         let _ = writeln!(out, "<p>{}</p>", escape(paragraph));
     }
     if n.entries.is_empty() {
-        out.push_str("<p>Nothing to report for this period.</p>\n");
+        let _ = writeln!(out, "<p{english}>Nothing to report for this period.</p>");
     }
     for (index, (section, entries)) in runs(&n.entries).into_iter().enumerate() {
         let _ = write!(
             out,
-            "<section aria-labelledby=\"section-{index}\">\n<h2 id=\"section-{index}\">{}</h2>\n<ul class=\"entries\">\n",
+            "<section aria-labelledby=\"section-{index}\">\n<h2 id=\"section-{index}\"{english}>{}</h2>\n<ul class=\"entries\">\n",
             escape(section.title())
         );
         for entry in entries {
-            let _ = write!(out, "<li>\n<h3>{}</h3>\n", escape(&entry.heading));
+            let untranslated = entry.id.is_some_and(|id| view.in_english.contains(&id));
+            let _ = write!(
+                out,
+                "<li{}>\n<h3>{}</h3>\n",
+                if untranslated { english } else { "" },
+                escape(&entry.heading)
+            );
             for paragraph in paragraphs(&entry.body) {
                 let _ = writeln!(out, "<p>{}</p>", escape(paragraph));
             }
@@ -229,7 +358,7 @@ pub fn text(view: &NewsletterView) -> String {
     }
     let _ = writeln!(
         out,
-        "This newsletter is also available in large print, in other languages and as audio on request: ask your PPG or {}.",
+        "This newsletter is also available in large print and as audio on its web page, and in other languages on request: ask your PPG or {}.",
         view.issuer
     );
     out
@@ -322,14 +451,8 @@ mod tests {
     #[test]
     fn html_has_language_landmarks_headings_and_escapes_text() {
         let n = newsletter();
-        let page = html(
-            &NewsletterView {
-                newsletter: &n,
-                issuer: "North District Group",
-            },
-            false,
-        );
-        assert!(page.contains("<html lang=\"en-GB\">"));
+        let page = html(&NewsletterView::new(&n, "North District Group"), false);
+        assert!(page.contains("<html lang=\"en-GB\" dir=\"ltr\">"));
         assert!(
             page.contains("<main id=\"content\">")
                 && page.contains("<header>")
@@ -344,23 +467,14 @@ mod tests {
         assert!(page.contains("<h2 id=\"section-0\">You said, we did</h2>"));
         assert!(page.contains("Published 5 January 2027"));
         assert!(page.contains("<p>Thank you all.</p>"));
-        let large = html(
-            &NewsletterView {
-                newsletter: &n,
-                issuer: "North District Group",
-            },
-            true,
-        );
+        let large = html(&NewsletterView::new(&n, "North District Group"), true);
         assert!(large.contains("font-size: 1.5rem") && large.contains("(large print)"));
     }
 
     #[test]
     fn text_reads_in_order_with_numbered_entries() {
         let n = newsletter();
-        let text = text(&NewsletterView {
-            newsletter: &n,
-            issuer: "North District Group",
-        });
+        let text = text(&NewsletterView::new(&n, "North District Group"));
         let expected_start = "North <District> newsletter\n\nFrom North District Group. Covering 1 October to 31 December 2026. Published 5 January 2027.\n\nWelcome.\n\nThank you all.\n\nYou said, we did\n\n1. Call-backs.\nYou said it was slow. We did: more staff.\n\n2. Parking.\nNo change.\n\nNotices\n\n1. Consultation.\n";
         assert!(text.starts_with(expected_start), "{text}");
     }
@@ -368,10 +482,7 @@ mod tests {
     #[test]
     fn markdown_escapes_and_lists() {
         let n = newsletter();
-        let md = markdown(&NewsletterView {
-            newsletter: &n,
-            issuer: "North",
-        });
+        let md = markdown(&NewsletterView::new(&n, "North"));
         assert!(md.starts_with("# North \\<District\\> newsletter\n"));
         assert!(md.contains(
             "## You said, we did\n\n- **Call-backs**: You said it was slow. We did: more staff.\n"

@@ -103,7 +103,8 @@ pub(crate) async fn tell_member(
 
 fn destination(member: MemberId, medium: Medium) -> Destination {
     match medium {
-        Medium::Chat => Destination::Member(member),
+        // A member's preference never asks for a recording; chat stands in if one ever did.
+        Medium::Chat | Medium::Audio => Destination::Member(member),
         Medium::Email => Destination::MemberEmail(member),
     }
 }
@@ -265,6 +266,10 @@ fn describe(message: Option<&Message>, kind: &str) -> (String, Option<ItemId>) {
             format!("Was the change planned for {reference} made?"),
             Some(*item_id),
         ),
+        Some(Message::NewsletterAudio { newsletter_id, .. }) => (
+            format!("The audio version of newsletter {newsletter_id}"),
+            None,
+        ),
         None => (
             format!("A {kind} delivery that can no longer be read"),
             None,
@@ -292,6 +297,9 @@ fn recipient_words(
             format!("the address given as {group}'s mailing address")
         }
         Some(Destination::QualityTeam) => "the commissioners' quality team".to_owned(),
+        Some(Destination::NewsletterAudio(_)) => {
+            format!("{group}'s newsletter page (its audio version)")
+        }
         None => "an unknown destination".to_owned(),
     }
 }

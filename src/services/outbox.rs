@@ -53,6 +53,8 @@ pub enum Destination {
     GroupEmail(GroupId),
     /// An address waiting to be confirmed (the confirmation e-mail itself).
     Confirmation(EmailConfirmationId),
+    /// A newsletter's audio version, made on the server and kept in `newsletter_audio`.
+    NewsletterAudio(NewsletterId),
 }
 
 impl Destination {
@@ -64,6 +66,7 @@ impl Destination {
             Destination::MemberEmail(id) => format!("member-email:{id}"),
             Destination::GroupEmail(id) => format!("group-email:{id}"),
             Destination::Confirmation(id) => format!("email-confirmation:{id}"),
+            Destination::NewsletterAudio(id) => format!("newsletter-audio:{id}"),
         }
     }
 
@@ -79,6 +82,7 @@ impl Destination {
             "member-email" => Some(Destination::MemberEmail(MemberId(id))),
             "group-email" => Some(Destination::GroupEmail(GroupId(id))),
             "email-confirmation" => Some(Destination::Confirmation(EmailConfirmationId(id))),
+            "newsletter-audio" => Some(Destination::NewsletterAudio(NewsletterId(id))),
             _ => None,
         }
     }
@@ -92,6 +96,7 @@ impl Destination {
             Destination::MemberEmail(_)
             | Destination::GroupEmail(_)
             | Destination::Confirmation(_) => Medium::Email,
+            Destination::NewsletterAudio(_) => Medium::Audio,
         }
     }
 
@@ -187,6 +192,13 @@ pub enum Message {
         /// The referring group.
         group_id: GroupId,
     },
+    /// A newsletter was published: make its audio version from its plain text (once; the
+    /// courier in `speech.rs` reads the newsletter when it makes it).
+    NewsletterAudio {
+        newsletter_id: NewsletterId,
+        /// The issuing group, whose officers see it if it cannot be made.
+        group_id: GroupId,
+    },
     /// An e-mail asking whoever reads the address to confirm it is the right one, with a
     /// one-time link (made when it is sent: see `mail/courier.rs`).
     EmailConfirmation {
@@ -207,6 +219,7 @@ impl Message {
             Message::WatchDigest { .. } => "WATCH_DIGEST",
             Message::EmailConfirmation { .. } => "EMAIL_CONFIRMATION",
             Message::ChangeDue { .. } => "CHANGE_DUE",
+            Message::NewsletterAudio { .. } => "NEWSLETTER_AUDIO",
         }
     }
 
@@ -244,6 +257,9 @@ impl Message {
             Message::ChangeDue { event_id, .. } => {
                 format!("change-due:{event_id}:{}", destination.as_string())
             }
+            Message::NewsletterAudio { newsletter_id, .. } => {
+                format!("newsletter-audio:{newsletter_id}")
+            }
         }
     }
 
@@ -266,6 +282,7 @@ impl Message {
             (_, Message::PatternAlert { group_id, .. }) => Some(*group_id),
             (_, Message::WatchDigest { .. }) => None,
             (_, Message::ChangeDue { group_id, .. }) => Some(*group_id),
+            (_, Message::NewsletterAudio { group_id, .. }) => Some(*group_id),
         }
     }
 
@@ -446,6 +463,7 @@ mod tests {
             Destination::MemberEmail(MemberId(3)),
             Destination::GroupEmail(GroupId(4)),
             Destination::Confirmation(EmailConfirmationId(5)),
+            Destination::NewsletterAudio(NewsletterId(6)),
         ] {
             assert_eq!(
                 Destination::parse(&destination.as_string()),

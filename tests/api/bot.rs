@@ -281,6 +281,20 @@ async fn linking_connects_a_discord_account_with_a_code_that_works_once() {
 }
 
 #[tokio::test]
+async fn a_member_whose_discord_speaks_welsh_is_answered_in_welsh() {
+    let world = World::start().await;
+    let mut interaction = slash("report-cy", "report", json!([]), STRANGER);
+    interaction["locale"] = json!("cy");
+    let reply = world.send(interaction).await;
+    assert!(
+        content(&reply).starts_with("Nid ydych wedi cysylltu â Pyramid eto"),
+        "{}",
+        content(&reply)
+    );
+    world.stop().await;
+}
+
+#[tokio::test]
 async fn someone_not_linked_is_told_how_to_link_and_nothing_is_stored() {
     let world = World::start().await;
     let reply = world

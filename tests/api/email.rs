@@ -46,6 +46,7 @@ fn worker_with(app: &TestApp, transport: MailTransport) -> OutboxWorker {
         Arc::new(Router {
             chat: None,
             email: Some(Arc::new(courier)),
+            audio: None,
         }),
     )
 }

@@ -1,6 +1,7 @@
 //! Pyramid's integration tests: one binary, the real server on port 0, a fresh database per
 //! test (SQLite by default; PostgreSQL when PYRAMID_TEST_DATABASE_URL is set).
 
+mod audio;
 mod authorisation;
 mod bad_input;
 mod bot;
@@ -9,6 +10,7 @@ mod cli;
 mod consultations;
 mod depth;
 mod discord_selftest;
+mod easy_read;
 mod email;
 mod fake_discord;
 mod fake_smtp;
@@ -30,4 +32,5 @@ mod reports;
 mod schema;
 mod statements;
 mod subscriptions;
+mod translations;
 mod trust;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use chrono::{Duration, Utc};
+use pyramid::domain::delivery::Medium;
 use pyramid::services::outbox::Destination;
 use pyramid::workers::{Courier, Delivering, Failure, OutboxWorker, Parcel};
 use serde_json::{Value, json};
@@ -41,6 +42,11 @@ impl RecordingCourier {
 }
 
 impl Courier for RecordingCourier {
+    /// It stands in for Discord and the mail server; recordings are the speech courier's.
+    fn media(&self) -> Vec<Medium> {
+        vec![Medium::Chat, Medium::Email]
+    }
+
     fn deliver<'a>(&'a self, parcel: &'a Parcel) -> Delivering<'a> {
         Box::pin(async move {
             let key = parcel.destination.as_string();
@@ -63,26 +69,26 @@ impl Courier for RecordingCourier {
     }
 }
 
-const COMPILE: &str = r#"
+pub(crate) const COMPILE: &str = r#"
 mutation($input: CompileNewsletterInput!) {
   compileNewsletter(input: $input) { newsletter { id title status entries { id position section heading body item { reference } } } }
 }"#;
 
-const PUBLISH: &str = r#"
+pub(crate) const PUBLISH: &str = r#"
 mutation($id: ID!) { publishNewsletter(input: { id: $id }) { publishedNow newsletter { status receivedBy { name } } } }
 "#;
 
 const ESCALATE: &str =
     r#"mutation($id: ID!) { escalateItem(input: { itemId: $id }) { item { status } } }"#;
 
-fn period() -> Value {
+pub(crate) fn period() -> Value {
     let today = Utc::now().date_naive();
     json!({ "periodStart": (today - Duration::days(90)).to_string(), "periodEnd": today.to_string() })
 }
 
 /// A quarter at the North district: items came up from its PPGs, one went on to the council
 /// and was answered, one was closed at the district, one is a safety concern, one waits.
-async fn busy_quarter(app: &TestApp, p: &Pyramid) {
+pub(crate) async fn busy_quarter(app: &TestApp, p: &Pyramid) {
     let north_a = p.ppgs[0][0].0;
     let came_up = raise(
         app,
@@ -443,7 +449,7 @@ async fn a_district_newsletter_is_compiled_edited_published_and_delivered_once_t
     let html = app.get(&format!("/newsletters/{number}")).await;
     assert_eq!(html.status(), 200);
     let html = html.text().await.unwrap();
-    assert!(html.contains("<html lang=\"en-GB\">"));
+    assert!(html.contains("<html lang=\"en-GB\" dir=\"ltr\">"));
     assert!(html.contains("<h2 id=\"section-0\">Resolved</h2>"));
     assert!(html.contains("<h2 id=\"section-1\">Notices</h2>"));
     assert!(html.contains("<h3>Have your say</h3>"));

@@ -253,6 +253,31 @@ pub(super) async fn seed_activity(
             }
         }
         crate::services::newsletters::publish(db, &secretary, draft.id).await?;
+        // Translated by people, as a secretary would have it done: the title and introduction
+        // in Welsh and in Urdu (right to left); the entries stay in English, marked so.
+        for (language, title, introduction) in [
+            (
+                crate::domain::language::Language::Welsh,
+                "Cylchlythyr y grŵp ardal",
+                "Diolch i bob PPG a ddaeth ag adborth i ni y chwarter hwn. Dyma beth ddigwyddodd iddo.",
+            ),
+            (
+                crate::domain::language::Language::Urdu,
+                "ڈسٹرکٹ گروپ کا نیوز لیٹر",
+                "ہر اس پی پی جی کا شکریہ جس نے اس سہ ماہی ہمیں اپنی رائے دی۔ یہاں بتایا گیا ہے کہ اس کے ساتھ کیا ہوا۔",
+            ),
+        ] {
+            crate::services::newsletters::set_translation(
+                db,
+                &secretary,
+                draft.id,
+                language,
+                title,
+                introduction,
+                &[],
+            )
+            .await?;
+        }
     }
     Ok(())
 }

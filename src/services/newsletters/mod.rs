@@ -1,20 +1,26 @@
 //! Newsletters come down: a district's or the council's officers compile a draft from the
 //! group's own activity in a period (`compile`), edit it (`edit`), and publish it once
-//! (`publish`), which cascades it to every group below and queues its deliveries. This file
-//! reads newsletters for those who may see them.
+//! (`publish`), which cascades it to every group below and queues its deliveries and its
+//! audio version (`audio`). This file reads newsletters for those who may see them.
 
+mod audio;
 mod compile;
+mod easy_read;
 mod edit;
 mod publish;
+mod translations;
 
 use std::collections::HashMap;
 
 use sea_orm::sea_query::{ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
+pub use audio::{Audio, audio, has_audio, store_audio};
 pub use compile::compile;
+pub use easy_read::{easy_read_override, set_easy_read};
 pub use edit::{add_entry, mark_entry_reviewed, move_entry, remove_entry, update, update_entry};
 pub use publish::publish;
+pub use translations::{EntryText, languages, parse_language, set_translation, translation};
 
 use super::outbox::{self, Destination};
 use crate::domain::authz::{self, Actor};

@@ -1,6 +1,6 @@
 //! Publishing: a draft is frozen once, every group below records it as received, and one
-//! delivery per linked chat channel and one per confirmed mailing address is queued, all in
-//! one transaction.
+//! delivery per linked chat channel and one per confirmed mailing address is queued, with
+//! the making of its audio version, all in one transaction.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -81,6 +81,15 @@ pub async fn publish(
     for group in &mailing {
         outbox::enqueue(&txn, Destination::GroupEmail(*group), message.clone()).await?;
     }
+    outbox::enqueue(
+        &txn,
+        Destination::NewsletterAudio(id),
+        Message::NewsletterAudio {
+            newsletter_id: id,
+            group_id: newsletter.group_id,
+        },
+    )
+    .await?;
     audit::record(
         &txn,
         actor,
