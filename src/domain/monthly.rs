@@ -17,7 +17,7 @@ use super::group::GroupKind;
 use super::item::Outcome;
 use super::spc::Chart;
 use super::theme::Polarity;
-use super::{GroupId, ItemId, ProviderId, ThemeId};
+use super::{GroupId, ThemeId};
 
 /// Months of history a report reads: the report's month and the eleven before it.
 pub const HISTORY_MONTHS: usize = 12;
@@ -77,11 +77,8 @@ impl Tier {
 /// One report (item) of the area, as the monthly report needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemFact {
-    pub id: ItemId,
     pub reference: String,
     pub origin: GroupId,
-    /// The organisation it is about (a site's or service's item counts for its organisation).
-    pub organisation: Option<ProviderId>,
     pub provider_name: Option<String>,
     /// The month it counts in: the month of the experience it reports where the reporter
     /// gave it, else the month it was raised (`feedback::report_day`, the rule triangulation
@@ -89,7 +86,6 @@ pub struct ItemFact {
     pub month: Month,
     /// The UK day it was raised (its wait and its time to an answer count from it).
     pub raised_on: NaiveDate,
-    pub concern: bool,
     /// Its theme headings, each with what it says.
     pub headings: Vec<(ThemeId, Polarity)>,
     pub safety_concern: bool,
@@ -104,8 +100,6 @@ pub struct ItemFact {
     pub due_on: Option<NaiveDate>,
     /// Waiting at the commissioners past its due date (as at the report's date).
     pub overdue: bool,
-    /// For a referral: whole hours it has waited (or waited) for the answer.
-    pub hours_waiting: Option<i64>,
 }
 
 /// The state of the area's planned changes as at the report's date.
@@ -723,14 +717,11 @@ mod tests {
     fn item(id: i64, m: &str, origin: i64) -> ItemFact {
         let month = month(m);
         ItemFact {
-            id: ItemId(id),
             reference: format!("SI-2026-{id:06}"),
             origin: GroupId(origin),
-            organisation: Some(ProviderId(1)),
             provider_name: Some("Out-of-Hours GP Service".to_owned()),
             month,
             raised_on: month.first_day(),
-            concern: true,
             headings: vec![(ThemeId(10), Polarity::Negative)],
             safety_concern: false,
             open: true,
@@ -740,7 +731,6 @@ mod tests {
             change: None,
             due_on: None,
             overdue: false,
-            hours_waiting: None,
         }
     }
 

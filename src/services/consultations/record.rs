@@ -232,54 +232,30 @@ async fn write_links(
         ids.dedup();
         ids
     }
-    if let Some(ids) = group_ids {
-        group_db::Entity::delete_many()
-            .filter(group_db::Column::ConsultationId.eq(id.0))
-            .exec(conn)
-            .await?;
-        let rows: Vec<_> = unique(ids)
-            .into_iter()
-            .map(|g| group_db::ActiveModel {
-                consultation_id: Set(id.0),
-                group_id: Set(g.0),
-            })
-            .collect();
-        if !rows.is_empty() {
-            group_db::Entity::insert_many(rows).exec(conn).await?;
-        }
+    // Each list given replaces the links of its kind (one table per kind of link).
+    macro_rules! replace_links {
+        ($ids:expr, $table:ident, $column:ident) => {
+            if let Some(ids) = $ids {
+                $table::Entity::delete_many()
+                    .filter($table::Column::ConsultationId.eq(id.0))
+                    .exec(conn)
+                    .await?;
+                let rows: Vec<_> = unique(ids)
+                    .into_iter()
+                    .map(|linked| $table::ActiveModel {
+                        consultation_id: Set(id.0),
+                        $column: Set(linked.0),
+                    })
+                    .collect();
+                if !rows.is_empty() {
+                    $table::Entity::insert_many(rows).exec(conn).await?;
+                }
+            }
+        };
     }
-    if let Some(ids) = item_ids {
-        item_db::Entity::delete_many()
-            .filter(item_db::Column::ConsultationId.eq(id.0))
-            .exec(conn)
-            .await?;
-        let rows: Vec<_> = unique(ids)
-            .into_iter()
-            .map(|i| item_db::ActiveModel {
-                consultation_id: Set(id.0),
-                item_id: Set(i.0),
-            })
-            .collect();
-        if !rows.is_empty() {
-            item_db::Entity::insert_many(rows).exec(conn).await?;
-        }
-    }
-    if let Some(ids) = newsletter_ids {
-        newsletter_db::Entity::delete_many()
-            .filter(newsletter_db::Column::ConsultationId.eq(id.0))
-            .exec(conn)
-            .await?;
-        let rows: Vec<_> = unique(ids)
-            .into_iter()
-            .map(|n| newsletter_db::ActiveModel {
-                consultation_id: Set(id.0),
-                newsletter_id: Set(n.0),
-            })
-            .collect();
-        if !rows.is_empty() {
-            newsletter_db::Entity::insert_many(rows).exec(conn).await?;
-        }
-    }
+    replace_links!(group_ids, group_db, group_id);
+    replace_links!(item_ids, item_db, item_id);
+    replace_links!(newsletter_ids, newsletter_db, newsletter_id);
     Ok(())
 }
 

@@ -24,7 +24,7 @@ use crate::domain::monthly::{
 use crate::domain::pattern::PatternEventKind;
 use crate::domain::report::{Report, ReportKind};
 use crate::domain::theme::Polarity;
-use crate::domain::{GroupId, ItemId, ProviderId, ThemeId};
+use crate::domain::{GroupId, ThemeId};
 use crate::entities::{
     external_feedback, feedback_import, group, item, item_classification, item_event, pattern,
     pattern_event, provider,
@@ -312,14 +312,11 @@ async fn gather(
             .get(&row.lead_item_id.unwrap_or(row.id))
             .map(|c| c.state);
         items.push(ItemFact {
-            id: ItemId(row.id),
             reference: row.reference.clone(),
             origin: GroupId(row.origin_group_id),
-            organisation: organisation.map(ProviderId),
             provider_name: row.provider_id.and_then(name_of),
             month: Month::of(day),
             raised_on,
-            concern,
             headings: item_headings,
             safety_concern: row.safety_concern,
             open: status.is_open(),
@@ -330,9 +327,6 @@ async fn gather(
             due_on: row.response_due_on,
             overdue: status == Status::Referred
                 && row.response_due_on.is_some_and(|due| due < as_at),
-            hours_waiting: row
-                .referred_at
-                .map(|at| (row.responded_at.unwrap_or(now) - at).num_hours().max(0)),
         });
     }
 
