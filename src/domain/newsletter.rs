@@ -131,25 +131,41 @@ pub struct ItemFact {
     pub status: Status,
     pub safety_concern: bool,
     pub origin_group: String,
+    /// The day it was raised.
+    pub raised_on: NaiveDate,
     /// For a referred item: whole hours it waited (or has been waiting) for an answer.
     pub hours_waiting: Option<i64>,
 }
 
-/// Something that happened to an item at or from the issuing group in the period.
+/// Something that happened to an item at or from the issuing group in the period, on the
+/// day `on`.
 #[derive(Debug, Clone)]
 pub enum Happening {
     /// Taken up to this group from `from`.
-    Received { item: ItemFact, from: String },
+    Received {
+        item: ItemFact,
+        from: String,
+        on: NaiveDate,
+    },
     /// Taken further by this group, to `to` (or to the commissioners).
-    TakenUp { item: ItemFact, to: String },
+    TakenUp {
+        item: ItemFact,
+        to: String,
+        on: NaiveDate,
+    },
+    /// Answered by `by` ("the commissioners", a group's name, or `None` for the issuing
+    /// group itself).
     Answered {
         item: ItemFact,
         answer: RedactedText,
         outcome: Outcome,
+        by: Option<String>,
+        on: NaiveDate,
     },
     Closed {
         item: ItemFact,
         note: Option<RedactedText>,
+        on: NaiveDate,
     },
     /// A planned change was made, given a new date or abandoned (`step` is the event's kind),
     /// with what was done or why.
@@ -157,6 +173,7 @@ pub enum Happening {
         item: ItemFact,
         step: EventKind,
         note: Option<RedactedText>,
+        on: NaiveDate,
     },
 }
 
@@ -185,6 +202,8 @@ pub struct PatternFact {
     pub followers: Vec<ItemId>,
     pub reports: usize,
     pub groups: Vec<String>,
+    /// The days its reports were raised (the lead's and its followers').
+    pub raised: Vec<NaiveDate>,
 }
 
 /// Everything about the issuing group's period that a newsletter may report.
@@ -308,9 +327,9 @@ pub fn compose(activity: &Activity) -> Vec<Entry> {
     for story in &stories {
         let item = story.item;
         let mut quoted: Vec<&RedactedText> = vec![&item.title];
-        quoted.extend(story.answer.map(|(answer, _)| answer));
-        quoted.extend(story.closed.flatten());
-        quoted.extend(story.followed.and_then(|(_, note)| note));
+        quoted.extend(story.answer.map(|answer| answer.text));
+        quoted.extend(story.closed.and_then(|(note, _)| note));
+        quoted.extend(story.followed.and_then(|(_, note, _)| note));
         quoted.extend(story.plan.map(|plan| &plan.owner));
         entries.push(entry(
             story.section(),
@@ -365,19 +384,83 @@ pub fn compose(activity: &Activity) -> Vec<Entry> {
     entries
 }
 
-/// What happened to one matter in the period, gathered from every fact about it.
+/// What happened to one matter in the period, gathered from every fact about it, each step
+/// with its day.
 struct Story<'a> {
     item: &'a ItemFact,
-    received_from: Vec<&'a str>,
-    taken_to: Option<&'a str>,
-    answer: Option<(&'a RedactedText, Outcome)>,
-    closed: Option<Option<&'a RedactedText>>,
+    received_from: Vec<(&'a str, NaiveDate)>,
+    taken_to: Option<(&'a str, NaiveDate)>,
+    answer: Option<Answer<'a>>,
+    closed: Option<(Option<&'a RedactedText>, NaiveDate)>,
     linked: Option<&'a PatternFact>,
     waiting: bool,
     /// The latest step of its planned change in the period (made, new date, abandoned).
-    followed: Option<(EventKind, Option<&'a RedactedText>)>,
+    followed: Option<(EventKind, Option<&'a RedactedText>, NaiveDate)>,
     /// Its planned change, if its answer planned one.
     plan: Option<&'a PlannedChange>,
+}
+
+#[derive(Clone, Copy)]
+struct Answer<'a> {
+    text: &'a RedactedText,
+    outcome: Outcome,
+    by: Option<&'a str>,
+    on: NaiveDate,
+}
+
+/// Says the month of each step of a story only when it is not the month last said ("Raised by
+/// three PPGs in October. We took it to the council. The commissioners answered in
+/// November: ..."), with the year when it is not the year the story ends in.
+struct Months {
+    last: Option<(i32, u32)>,
+    year: i32,
+}
+
+impl Months {
+    fn new(days: impl Iterator<Item = NaiveDate>) -> Self {
+        Months {
+            last: None,
+            year: days.map(|d| d.year()).max().unwrap_or_default(),
+        }
+    }
+
+    fn name(&self, day: NaiveDate) -> String {
+        if day.year() == self.year {
+            day.format("%B").to_string()
+        } else {
+            day.format("%B %Y").to_string()
+        }
+    }
+
+    /// " in October", or nothing when October was the month last said.
+    fn said(&mut self, day: NaiveDate) -> String {
+        let month = (day.year(), day.month());
+        if self.last == Some(month) {
+            return String::new();
+        }
+        self.last = Some(month);
+        format!(" in {}", self.name(day))
+    }
+
+    /// " in September and October": every month of `days`, oldest first.
+    fn all(&mut self, days: &[NaiveDate]) -> String {
+        let mut months: Vec<(i32, u32)> = days.iter().map(|d| (d.year(), d.month())).collect();
+        months.sort_unstable();
+        months.dedup();
+        let Some(&last) = months.last() else {
+            return String::new();
+        };
+        if months.len() == 1 {
+            return self.said(days[0]);
+        }
+        self.last = Some(last);
+        let names: Vec<String> = months
+            .iter()
+            .filter_map(|&(y, m)| NaiveDate::from_ymd_opt(y, m, 1))
+            .map(|d| self.name(d))
+            .collect();
+        format!(" in {}", join_names(&names))
+    }
 }
 
 impl Story<'_> {
@@ -399,44 +482,80 @@ impl Story<'_> {
         }
     }
 
-    /// The period in plain words: where it came from, where it went, how it ended.
+    /// Every day the story tells.
+    fn days(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        let raised: &[NaiveDate] = self.linked.map_or(&[], |l| l.raised.as_slice());
+        std::iter::once(self.item.raised_on)
+            .chain(raised.iter().copied())
+            .chain(self.received_from.iter().map(|(_, on)| *on))
+            .chain(self.taken_to.map(|(_, on)| on))
+            .chain(self.answer.map(|a| a.on))
+            .chain(self.closed.map(|(_, on)| on))
+            .chain(self.followed.map(|(_, _, on)| on))
+    }
+
+    /// The period in plain words: where it came from and when, where it went, how it ended.
     fn body(&self) -> String {
         let item = self.item;
+        let mut months = Months::new(self.days());
         let settled = self.answer.is_some() || self.closed.is_some() || self.followed.is_some();
         let mut origin = match (self.linked, self.received_from.as_slice()) {
             (Some(linked), _) if settled => format!(
-                "Raised in {} reports, from {}",
+                "Raised in {} reports{}, from {}",
                 linked.reports,
+                months.all(&linked.raised),
                 join_names(&linked.groups)
             ),
             (Some(linked), _) => format!(
-                "{} reports of the same matter, from {}, are being taken forward together",
+                "{} reports of the same matter{}, from {}, are being taken forward together",
                 linked.reports,
+                months.all(&linked.raised),
                 join_names(&linked.groups)
             ),
-            (None, []) => format!("Raised by {}", item.origin_group),
-            (None, from) => format!(
-                "Brought to us by {}",
-                join_names(&from.iter().map(|f| (*f).to_owned()).collect::<Vec<_>>())
+            (None, []) => format!(
+                "Raised by {}{}",
+                item.origin_group,
+                months.said(item.raised_on)
             ),
+            (None, from) => {
+                let names: Vec<String> = from.iter().map(|(f, _)| (*f).to_owned()).collect();
+                let days: Vec<NaiveDate> = from.iter().map(|(_, on)| *on).collect();
+                format!(
+                    "Brought to us by {}{}",
+                    join_names(&names),
+                    months.all(&days)
+                )
+            }
         };
         if self.waiting && !settled && self.taken_to.is_none() {
             origin.push_str("; we will discuss it at our next meeting");
         }
         let mut sentences = vec![format!("{origin}.")];
-        if let Some(to) = self.taken_to {
-            sentences.push(format!("We took it to {to}."));
+        if let Some((to, on)) = self.taken_to {
+            sentences.push(format!("We took it to {to}{}.", months.said(on)));
         }
-        if let Some((answer, outcome)) = self.answer {
+        if let Some(answer) = self.answer {
+            let by = match answer.by {
+                Some(by) => capitalised(by),
+                None => "We".to_owned(),
+            };
             sentences.push(format!(
-                "The answer: {answer} ({}.)",
-                outcome_words(outcome)
+                "{by} answered{}: {} ({}.)",
+                months.said(answer.on),
+                answer.text,
+                outcome_words(answer.outcome)
             ));
         }
         // A change is told as done only when it was recorded made; a plan reads as a plan.
-        let planned = matches!(self.answer, Some((_, Outcome::ActionPlanned)));
+        let planned = matches!(
+            self.answer,
+            Some(Answer {
+                outcome: Outcome::ActionPlanned,
+                ..
+            })
+        );
         match (self.followed, self.plan) {
-            (Some((EventKind::ChangeMade, note)), plan) => {
+            (Some((EventKind::ChangeMade, note, _)), plan) => {
                 let on = plan
                     .and_then(|p| p.made_on)
                     .map(|day| format!(" on {}", change::day(day)))
@@ -446,11 +565,12 @@ impl Story<'_> {
                     None => format!("Done: the change was made{on}."),
                 });
             }
-            (Some((EventKind::ChangeAbandoned, reason)), _) => sentences.push(format!(
-                "The planned change will not be made: {}",
+            (Some((EventKind::ChangeAbandoned, reason, on)), _) => sentences.push(format!(
+                "We heard{} that the planned change will not be made: {}",
+                months.said(on),
                 reason.map_or("no reason was given.", RedactedText::as_str)
             )),
-            (Some((EventKind::ChangeRescheduled, reason)), Some(plan)) => {
+            (Some((EventKind::ChangeRescheduled, reason, _)), Some(plan)) => {
                 sentences.push(format!(
                     "The change has a new date: {} is now to make it by {}.",
                     plan.owner,
@@ -481,12 +601,23 @@ impl Story<'_> {
             _ => {}
         }
         match self.closed {
-            Some(Some(note)) => sentences.push(format!("Resolved: {note}")),
-            Some(None) => sentences.push("Resolved.".to_owned()),
+            Some((Some(note), on)) => {
+                sentences.push(format!("Resolved{}: {note}", months.said(on)));
+            }
+            Some((None, on)) => sentences.push(format!("Resolved{}.", months.said(on))),
             None => {}
         }
         sentences.push(format!("Reference {}.", item.reference));
         sentences.join(" ")
+    }
+}
+
+/// "the commissioners" -> "The commissioners" at the start of a sentence.
+fn capitalised(words: &str) -> String {
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -557,18 +688,29 @@ fn stories<'a>(activity: &'a Activity) -> Vec<Story<'a>> {
     for (n, happening) in found {
         let story = &mut stories[n];
         match happening {
-            Happening::Received { from, .. } => {
-                if !story.received_from.contains(&from.as_str()) {
-                    story.received_from.push(from);
+            Happening::Received { from, on, .. } => {
+                if !story.received_from.iter().any(|(f, _)| f == from) {
+                    story.received_from.push((from, *on));
                 }
             }
-            Happening::TakenUp { to, .. } => story.taken_to = Some(to),
+            Happening::TakenUp { to, on, .. } => story.taken_to = Some((to, *on)),
             Happening::Answered {
-                answer, outcome, ..
-            } => story.answer = Some((answer, *outcome)),
-            Happening::Closed { note, .. } => story.closed = Some(note.as_ref()),
-            Happening::ChangeFollowed { step, note, .. } => {
-                story.followed = Some((*step, note.as_ref()));
+                answer,
+                outcome,
+                by,
+                on,
+                ..
+            } => {
+                story.answer = Some(Answer {
+                    text: answer,
+                    outcome: *outcome,
+                    by: by.as_deref(),
+                    on: *on,
+                });
+            }
+            Happening::Closed { note, on, .. } => story.closed = Some((note.as_ref(), *on)),
+            Happening::ChangeFollowed { step, note, on, .. } => {
+                story.followed = Some((*step, note.as_ref(), *on));
             }
         }
     }
@@ -579,11 +721,11 @@ fn stories<'a>(activity: &'a Activity) -> Vec<Story<'a>> {
         stories[n].waiting = true;
     }
     // Changes made before plans, plans before no action, within the answers.
-    let rank = |s: &Story| match s.answer {
-        _ if matches!(s.followed, Some((EventKind::ChangeMade, _))) => 0,
-        Some((_, Outcome::ChangeMade)) => 0,
-        Some((_, Outcome::ActionPlanned)) => 1,
-        Some((_, Outcome::NoAction)) => 2,
+    let rank = |s: &Story| match s.answer.map(|a| a.outcome) {
+        _ if matches!(s.followed, Some((EventKind::ChangeMade, _, _))) => 0,
+        Some(Outcome::ChangeMade) => 0,
+        Some(Outcome::ActionPlanned) => 1,
+        Some(Outcome::NoAction) => 2,
         None => 3,
     };
     stories.sort_by_key(|s| (s.section(), rank(s), s.item.id));
@@ -879,6 +1021,10 @@ mod tests {
         assert_eq!(english, [NewsletterEntryId(5)]);
     }
 
+    fn day(month: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, month, day).unwrap()
+    }
+
     fn fact(id: i64, title: &str) -> ItemFact {
         ItemFact {
             id: ItemId(id),
@@ -888,6 +1034,7 @@ mod tests {
             status: Status::AtDistrict,
             safety_concern: false,
             origin_group: "Riverside PPG".to_owned(),
+            raised_on: day(10, 20),
             hours_waiting: None,
         }
     }
@@ -904,16 +1051,21 @@ mod tests {
                 Happening::Received {
                     item: fact(2, "Long waits"),
                     from: "Riverside PPG".into(),
+                    on: day(11, 2),
                 },
                 Happening::Answered {
                     item: fact(3, "Parking"),
                     answer: "No space to expand.".into(),
                     outcome: Outcome::NoAction,
+                    by: None,
+                    on: day(11, 4),
                 },
                 Happening::Answered {
                     item: fact(4, "Call-backs"),
                     answer: "Two more clinicians.".into(),
                     outcome: Outcome::ChangeMade,
+                    by: Some("the commissioners".into()),
+                    on: day(11, 5),
                 },
             ],
             patterns: vec![PatternFact {
@@ -921,6 +1073,7 @@ mod tests {
                 followers: vec![ItemId(51), ItemId(52)],
                 reports: 3,
                 groups: vec!["A PPG".into(), "B PPG".into(), "C PPG".into()],
+                raised: vec![day(9, 28), day(10, 3), day(10, 20)],
             }],
             meetings: vec![MeetingFact {
                 title: "Autumn meeting".into(),
@@ -950,8 +1103,19 @@ mod tests {
             Some(ItemId(4)),
             "changes made before no action"
         );
-        assert!(entries[3].body.contains("A PPG, B PPG and C PPG"));
-        assert!(entries[1].body.contains("The answer: Two more clinicians."));
+        assert_eq!(
+            entries[3].body.as_str(),
+            "3 reports of the same matter in September and October, from A PPG, B PPG and C PPG, are being taken forward together. Reference SI-2026-000005."
+        );
+        assert_eq!(
+            entries[1].body.as_str(),
+            "Raised by Riverside PPG in October. The commissioners answered in November: Two more clinicians. (Change made.) Reference SI-2026-000004."
+        );
+        assert!(
+            entries[2]
+                .body
+                .contains("We answered in November: No space to expand.")
+        );
     }
 
     fn planned(id: i64, state: change::ChangeState) -> PlannedChange {
@@ -984,21 +1148,27 @@ mod tests {
                     item: fact(3, "Parking"),
                     answer: "More spaces will be marked out.".into(),
                     outcome: Outcome::ActionPlanned,
+                    by: None,
+                    on: day(11, 3),
                 },
                 Happening::Answered {
                     item: fact(4, "Call-backs"),
                     answer: "Evening clinicians will be added.".into(),
                     outcome: Outcome::ActionPlanned,
+                    by: None,
+                    on: day(11, 3),
                 },
                 Happening::ChangeFollowed {
                     item: fact(4, "Call-backs"),
                     step: EventKind::ChangeMade,
                     note: Some("Two evening clinicians since Monday.".into()),
+                    on: day(11, 20),
                 },
                 Happening::ChangeFollowed {
                     item: fact(7, "Hand gel"),
                     step: EventKind::ChangeAbandoned,
                     note: Some("The dispensers were withdrawn nationally.".into()),
+                    on: day(11, 24),
                 },
             ],
             changes: vec![
@@ -1030,7 +1200,7 @@ mod tests {
         );
         assert!(!entries[1].body.contains("Done"));
         assert!(entries[2].body.contains(
-            "The planned change will not be made: The dispensers were withdrawn nationally."
+            "Raised by Riverside PPG in October. We heard in November that the planned change will not be made: The dispensers were withdrawn nationally."
         ));
 
         // Come back at its due date and not yet recorded: still not done, and said so.
@@ -1059,24 +1229,33 @@ mod tests {
                 Happening::Received {
                     item: lead.clone(),
                     from: "A PPG".into(),
+                    on: day(10, 22),
                 },
                 // A linked report's own move is part of its lead's story.
                 Happening::Received {
                     item: fact(51, "No doctor at the weekend"),
                     from: "B PPG".into(),
+                    on: day(10, 26),
                 },
                 Happening::TakenUp {
                     item: lead.clone(),
                     to: "the Patients' Council".into(),
+                    on: day(10, 30),
                 },
                 Happening::Answered {
                     item: lead.clone(),
                     answer: "Two evening call-back clinicians added.".into(),
                     outcome: Outcome::ChangeMade,
+                    by: Some("the commissioners".into()),
+                    on: day(11, 12),
                 },
                 Happening::Received {
-                    item: fact(7, "Hand gel"),
+                    item: ItemFact {
+                        raised_on: day(11, 1),
+                        ..fact(7, "Hand gel")
+                    },
                     from: "C PPG".into(),
+                    on: day(11, 2),
                 },
             ],
             patterns: vec![PatternFact {
@@ -1084,6 +1263,7 @@ mod tests {
                 followers: vec![ItemId(51)],
                 reports: 2,
                 groups: vec!["A PPG".into(), "B PPG".into()],
+                raised: vec![day(10, 20), day(10, 24)],
             }],
             meetings: vec![MeetingFact {
                 title: "Autumn meeting".into(),
@@ -1111,11 +1291,11 @@ mod tests {
         );
         assert_eq!(
             entries[0].body.as_str(),
-            "Raised in 2 reports, from A PPG and B PPG. We took it to the Patients' Council. The answer: Two evening call-back clinicians added. (Change made.) Reference SI-2026-000005."
+            "Raised in 2 reports in October, from A PPG and B PPG. We took it to the Patients' Council. The commissioners answered in November: Two evening call-back clinicians added. (Change made.) Reference SI-2026-000005."
         );
         assert_eq!(
             entries[1].body.as_str(),
-            "Brought to us by C PPG; we will discuss it at our next meeting. Reference SI-2026-000007."
+            "Brought to us by C PPG in November; we will discuss it at our next meeting. Reference SI-2026-000007."
         );
         let text: String = entries
             .iter()
@@ -1155,6 +1335,47 @@ mod tests {
             .collect();
         assert!(!text.contains("Wrong dose"), "{text}");
         assert_eq!(text.matches("SI-2026-000009").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn a_story_says_each_month_once_and_the_year_when_it_changes() {
+        let december = NaiveDate::from_ymd_opt(2025, 12, 15).unwrap();
+        let item = ItemFact {
+            raised_on: NaiveDate::from_ymd_opt(2025, 12, 10).unwrap(),
+            ..fact(8, "Repeat prescriptions late")
+        };
+        let activity = Activity {
+            happenings: vec![
+                Happening::Received {
+                    item: item.clone(),
+                    from: "Riverside PPG".into(),
+                    on: december,
+                },
+                Happening::TakenUp {
+                    item: item.clone(),
+                    to: "the Patients' Council".into(),
+                    on: december,
+                },
+                Happening::Answered {
+                    item: item.clone(),
+                    answer: "The pharmacy now has a second dispenser.".into(),
+                    outcome: Outcome::ChangeMade,
+                    by: Some("the commissioners".into()),
+                    on: NaiveDate::from_ymd_opt(2026, 1, 8).unwrap(),
+                },
+                Happening::Closed {
+                    item,
+                    note: None,
+                    on: NaiveDate::from_ymd_opt(2026, 1, 20).unwrap(),
+                },
+            ],
+            ..Default::default()
+        };
+        let entries = compose(&activity);
+        assert_eq!(
+            entries[0].body.as_str(),
+            "Brought to us by Riverside PPG in December 2025. We took it to the Patients' Council. The commissioners answered in January: The pharmacy now has a second dispenser. (Change made.) Resolved. Reference SI-2026-000008."
+        );
     }
 
     #[test]

@@ -14,8 +14,9 @@ use serde_json::json;
 
 use super::{check_officer, edit::insert_entry, load};
 use crate::domain::authz::Actor;
+use crate::domain::clock::uk_date;
 use crate::domain::group::{Group, GroupKind};
-use crate::domain::item::{EventKind, Item, ItemEvent, Outcome};
+use crate::domain::item::{EventKind, Item, ItemEvent, Outcome, Status};
 use crate::domain::meeting::Meeting;
 use crate::domain::newsletter::{
     self as rules, Activity, DecisionFact, Happening, ItemFact, Meaning, MeetingFact, Newsletter,
@@ -258,6 +259,7 @@ fn activity(group: &Group, loaded: &Loaded, now: DateTime<Utc>) -> Activity {
         status: item.status,
         safety_concern: item.safety_concern,
         origin_group: name_of(item.origin_group_id),
+        raised_on: uk_date(item.created_at),
         hours_waiting: item.hours_waiting(now),
     };
     let facts = |ids: &[ItemId]| -> Vec<ItemFact> {
@@ -286,10 +288,12 @@ fn activity(group: &Group, loaded: &Loaded, now: DateTime<Utc>) -> Activity {
         let Some(item) = loaded.items.get(&event.item_id) else {
             continue;
         };
+        let on = uk_date(event.at);
         let happening = match rules::meaning(issuer, event, item.lead_item_id.is_some()) {
             Some(Meaning::Received { from }) => Happening::Received {
                 item: fact(item),
                 from: name_of(from),
+                on,
             },
             Some(Meaning::TakenUp { to }) => Happening::TakenUp {
                 item: fact(item),
@@ -297,20 +301,33 @@ fn activity(group: &Group, loaded: &Loaded, now: DateTime<Utc>) -> Activity {
                     Onward::Group(group) => name_of(group),
                     Onward::Commissioners => "the commissioners".to_owned(),
                 },
+                on,
             },
             Some(Meaning::Answered) => Happening::Answered {
                 item: fact(item),
                 answer: event.note.clone().unwrap_or_default(),
                 outcome: event.outcome.unwrap_or(Outcome::NoAction),
+                // An answer to a referred item is the commissioners'; otherwise the group
+                // that held it answered.
+                by: if event.from_status == Some(Status::Referred) {
+                    Some("the commissioners".to_owned())
+                } else if event.group_id == issuer {
+                    None
+                } else {
+                    Some(name_of(event.group_id))
+                },
+                on,
             },
             Some(Meaning::Closed) => Happening::Closed {
                 item: fact(item),
                 note: event.note.clone(),
+                on,
             },
             Some(Meaning::ChangeFollowed(step)) => Happening::ChangeFollowed {
                 item: fact(item),
                 step,
                 note: event.note.clone(),
+                on,
             },
             None => continue,
         };
@@ -336,6 +353,10 @@ fn activity(group: &Group, loaded: &Loaded, now: DateTime<Utc>) -> Activity {
             followers: reports.iter().map(|r| r.id).collect(),
             reports: reports.len() + 1,
             groups,
+            raised: std::iter::once(item)
+                .chain(reports.iter().copied())
+                .map(|i| uk_date(i.created_at))
+                .collect(),
         });
     }
     for meeting in &loaded.meetings {
