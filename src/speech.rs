@@ -1,7 +1,7 @@
-//! Newsletters as audio: the speech courier makes a published newsletter's audio version
-//! from its plain text (`render::text`, written to read well aloud) with `espeak-ng`'s British
-//! English voice, encodes it as Ogg/Opus with `opusenc` (both Debian packages: `espeak-ng`,
-//! `opus-tools`), and stores it in `newsletter_audio`, once. It runs as an outbox courier so
+//! Newsletters and reports as audio: the speech courier makes a published newsletter's or
+//! report's audio version from its plain text (written to read well aloud) with `espeak-ng`'s
+//! British English voice, encodes it as Ogg/Opus with `opusenc` (both Debian packages:
+//! `espeak-ng`, `opus-tools`), and stores it once (`services::recordings`). It runs as an outbox courier so
 //! that publishing only queues the work (the page is never held up by the synthesiser), a
 //! crash part-way is retried, and the recording is never made twice; when the programs are
 //! missing the delivery is retried and finally given up with the reason, seen by the issuing
@@ -18,7 +18,9 @@ use crate::domain::authz::Actor;
 use crate::domain::delivery::Medium;
 use crate::error::AppError;
 use crate::render::NewsletterView;
-use crate::services::{groups, newsletters};
+use crate::services::outbox::Message;
+use crate::services::recordings::{self, Recorded};
+use crate::services::{groups, newsletters, reports};
 use crate::workers::{Courier, Delivering, Failure, Parcel};
 
 /// What the recordings are: Ogg/Opus, which phones and browsers play.
@@ -180,35 +182,27 @@ impl SpeechCourier {
             reason: error.message(),
             after: None,
         };
-        let crate::services::outbox::Message::NewsletterAudio { newsletter_id, .. } =
-            &parcel.message
-        else {
-            return Err(Failure::GiveUp(format!(
-                "a {} message is not made into audio",
-                parcel.message.kind()
-            )));
+        let of = match &parcel.message {
+            Message::NewsletterAudio { newsletter_id, .. } => Recorded::Newsletter(*newsletter_id),
+            Message::ReportAudio { report_id, .. } => Recorded::Report(*report_id),
+            other => {
+                return Err(Failure::GiveUp(format!(
+                    "a {} message is not made into audio",
+                    other.kind()
+                )));
+            }
         };
         // Made once: a retry after a crash between storing and marking finds it there.
-        if newsletters::has_audio(&self.db, *newsletter_id)
-            .await
-            .map_err(retry)?
-        {
+        if recordings::exists(&self.db, of).await.map_err(retry)? {
             return Ok(());
         }
-        let newsletter = match newsletters::get(&self.db, &Actor::Anonymous, *newsletter_id).await {
-            Ok(newsletter) => newsletter,
+        let text = match self.text_of(of).await {
+            Ok(text) => text,
             Err(AppError::NotFound(_)) => {
-                return Err(Failure::GiveUp(
-                    "the newsletter is no longer published".to_owned(),
-                ));
+                return Err(Failure::GiveUp("it is no longer published".to_owned()));
             }
             Err(error) => return Err(retry(error)),
         };
-        let issuer = groups::get(&self.db, newsletter.group_id)
-            .await
-            .map_err(retry)?;
-        let view = NewsletterView::new(&newsletter, issuer.name.as_str());
-        let text = crate::render::text(&view);
         let recording =
             synthesise(&self.programs, &text)
                 .await
@@ -216,11 +210,25 @@ impl SpeechCourier {
                     reason: error.reason(),
                     after: None,
                 })?;
-        newsletters::store_audio(&self.db, *newsletter_id, MEDIA_TYPE, &recording)
+        recordings::store(&self.db, of, MEDIA_TYPE, &recording)
             .await
             .map_err(retry)?;
-        tracing::info!(newsletter = %newsletter_id, seconds = recording.duration.as_secs(), "the newsletter's audio version was made");
+        tracing::info!(of = ?of, seconds = recording.duration.as_secs(), "an audio version was made");
         Ok(())
+    }
+
+    /// What is read aloud: the plain text, written to read well aloud (a newsletter's made
+    /// now from its entries; a report's as it was published).
+    async fn text_of(&self, of: Recorded) -> Result<String, AppError> {
+        match of {
+            Recorded::Newsletter(id) => {
+                let newsletter = newsletters::get(&self.db, &Actor::Anonymous, id).await?;
+                let issuer = groups::get(&self.db, newsletter.group_id).await?;
+                let view = NewsletterView::new(&newsletter, issuer.name.as_str());
+                Ok(crate::render::text(&view))
+            }
+            Recorded::Report(id) => Ok(reports::get(&self.db, id).await?.rendered.text),
+        }
     }
 }
 

@@ -20,6 +20,7 @@ mod m20261204_000016_consultations;
 mod m20261205_000017_newsletter_audio;
 mod m20261205_000018_newsletter_translations;
 mod m20261205_000019_newsletter_easy_read;
+mod m20261206_000020_report_audio;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000017_newsletter_audio::Migration),
             Box::new(m20261205_000018_newsletter_translations::Migration),
             Box::new(m20261205_000019_newsletter_easy_read::Migration),
+            Box::new(m20261206_000020_report_audio::Migration),
         ]
     }
 }

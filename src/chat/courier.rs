@@ -96,9 +96,9 @@ impl DiscordCourier {
                     "an address's confirmation goes by e-mail, not by chat".to_owned(),
                 ));
             }
-            Message::NewsletterAudio { .. } => {
+            Message::NewsletterAudio { .. } | Message::ReportAudio { .. } => {
                 return Err(Failure::GiveUp(
-                    "a newsletter's audio version is made on the server, not posted".to_owned(),
+                    "an audio version is made on the server, not posted".to_owned(),
                 ));
             }
         })
@@ -147,8 +147,8 @@ impl DiscordCourier {
             | Destination::Confirmation(_) => Err(Failure::GiveUp(
                 "an e-mail address is not a Discord destination".to_owned(),
             )),
-            Destination::NewsletterAudio(_) => Err(Failure::GiveUp(
-                "a newsletter's audio version is not a Discord destination".to_owned(),
+            Destination::NewsletterAudio(_) | Destination::ReportAudio(_) => Err(Failure::GiveUp(
+                "an audio version is not a Discord destination".to_owned(),
             )),
         }
     }

@@ -1,6 +1,7 @@
 //! Published reports: what kinds there are, the forms each is read in, and their stable
 //! addresses (`/reports/7`, `/reports/7?format=large-print`, `/reports/7.txt`,
-//! `/reports/7.md`, `/reports/7.csv`), written and read back in one place.
+//! `/reports/7.md`, `/reports/7.csv`, and its audio version `/reports/7.ogg`), written and
+//! read back in one place.
 
 use chrono::{DateTime, Utc};
 
@@ -49,16 +50,42 @@ pub enum ReportFormat {
     Text,
     Markdown,
     Csv,
+    /// Spoken from the plain text by the speech courier after publishing (`src/speech.rs`);
+    /// not one of the rendered forms, so not found until it is made.
+    Audio,
 }
 
 impl ReportFormat {
-    pub const ALL: [ReportFormat; 5] = [
+    pub const ALL: [ReportFormat; 6] = [
         ReportFormat::Html,
         ReportFormat::LargePrint,
         ReportFormat::Text,
         ReportFormat::Markdown,
         ReportFormat::Csv,
+        ReportFormat::Audio,
     ];
+
+    /// How a report's page names this form in its list of other formats.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportFormat::Html => "Standard print",
+            ReportFormat::LargePrint => "Large print",
+            ReportFormat::Text => "Plain text",
+            ReportFormat::Markdown => "Markdown",
+            ReportFormat::Csv => "Tables as CSV",
+            ReportFormat::Audio => "Listen (audio)",
+        }
+    }
+
+    /// The forms a published report's pages link to, with their addresses: every form, the
+    /// CSV only for a report with tables.
+    pub fn links(id: ReportId, tables: bool) -> Vec<(String, String)> {
+        Self::ALL
+            .into_iter()
+            .filter(|format| tables || *format != ReportFormat::Csv)
+            .map(|format| (format.label().to_owned(), format.path(id)))
+            .collect()
+    }
 
     /// Where a report can be read in this form, relative to Pyramid's public address.
     pub fn path(self, id: ReportId) -> String {
@@ -68,6 +95,7 @@ impl ReportFormat {
             ReportFormat::Text => format!("/reports/{id}.txt"),
             ReportFormat::Markdown => format!("/reports/{id}.md"),
             ReportFormat::Csv => format!("/reports/{id}.csv"),
+            ReportFormat::Audio => format!("/reports/{id}.ogg"),
         }
     }
 
@@ -85,6 +113,7 @@ impl ReportFormat {
             (Some("txt"), None) => ReportFormat::Text,
             (Some("md"), None) => ReportFormat::Markdown,
             (Some("csv"), None) => ReportFormat::Csv,
+            (Some("ogg"), None) => ReportFormat::Audio,
             _ => return None,
         };
         Some((id, form))
@@ -92,7 +121,8 @@ impl ReportFormat {
 }
 
 impl Rendered {
-    /// The report in one form; `None` for a CSV of a report without tables.
+    /// The report in one rendered form; `None` for a CSV of a report without tables, and for
+    /// the audio version (kept apart: `services::recordings`).
     pub fn in_format(&self, format: ReportFormat) -> Option<&str> {
         match format {
             ReportFormat::Html => Some(&self.html),
@@ -100,6 +130,7 @@ impl Rendered {
             ReportFormat::Text => Some(&self.text),
             ReportFormat::Markdown => Some(&self.markdown),
             ReportFormat::Csv => self.csv.as_deref(),
+            ReportFormat::Audio => None,
         }
     }
 }

@@ -40,6 +40,7 @@ pub mod pattern_item;
 pub mod planned_change;
 pub mod provider;
 pub mod report;
+pub mod report_audio;
 pub mod theme;
 pub mod theme_rule;
 pub mod watch;

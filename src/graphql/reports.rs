@@ -77,6 +77,12 @@ impl PublishedReport {
         ReportFormat::Markdown.path(self.0.id)
     }
 
+    /// Its audio version (Ogg/Opus), spoken from the plain text once shortly after publishing;
+    /// not found until it is made.
+    async fn audio_url(&self) -> String {
+        ReportFormat::Audio.path(self.0.id)
+    }
+
     /// The report's tables as CSV; `null` for a report without tables.
     async fn csv_url(&self) -> Option<String> {
         self.0

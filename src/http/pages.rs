@@ -11,6 +11,7 @@ use crate::domain::newsletter::PageFormat;
 use crate::domain::report::ReportFormat;
 use crate::error::AppError;
 use crate::services;
+use crate::services::recordings::{self, Recorded};
 
 #[derive(serde::Deserialize)]
 struct PageQuery {
@@ -56,18 +57,10 @@ pub(super) async fn newsletter_page(
         }
     };
     if format == PageFormat::Audio {
-        return match services::newsletters::audio(&state.read, number).await {
-            Ok(Some(audio)) => audio
-                .bytes
-                .with_content_type(audio.media_type)
-                .with_header("cache-control", "public, max-age=86400")
-                .into_response(),
-            Ok(None) => missing(),
-            Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response(),
-        };
+        return recording(state, Recorded::Newsletter(number), missing).await;
     }
     let (audio, translations) = match (
-        services::newsletters::has_audio(&state.read, number).await,
+        recordings::exists(&state.read, Recorded::Newsletter(number)).await,
         services::newsletters::languages(&state.read, number).await,
     ) {
         (Ok(audio), Ok(translations)) => (audio, translations),
@@ -153,7 +146,7 @@ pub(super) async fn translated_newsletter_page(
     };
     let (issuer, audio, translations) = match (
         services::groups::get(&state.read, newsletter.group_id).await,
-        services::newsletters::has_audio(&state.read, number).await,
+        recordings::exists(&state.read, Recorded::Newsletter(number)).await,
         services::newsletters::languages(&state.read, number).await,
     ) {
         (Ok(group), Ok(audio), Ok(translations)) => {
@@ -173,7 +166,9 @@ pub(super) async fn translated_newsletter_page(
 }
 
 /// A published report at its stable address: `/reports/7` (HTML), `?format=large-print`,
-/// `/reports/7.txt`, `/reports/7.md` and, for a report with tables, `/reports/7.csv`.
+/// `/reports/7.txt`, `/reports/7.md`, for a report with tables `/reports/7.csv`, and its
+/// audio version `/reports/7.ogg` (linked from the start; not ready until the speech courier
+/// has made it).
 /// Published reports are public; they are kept as they were published.
 #[handler]
 pub(super) async fn report_page(
@@ -198,12 +193,23 @@ pub(super) async fn report_page(
             return (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response();
         }
     };
+    if format == ReportFormat::Audio {
+        let not_yet = || {
+            (
+                StatusCode::NOT_FOUND,
+                Html("<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>Audio not ready</title></head><body><main><h1>The audio version is not ready</h1><p>It is made on the server shortly after a report is published. Try again in a few minutes, or read the report's plain text.</p></main></body></html>".to_owned()),
+            )
+                .into_response()
+        };
+        return recording(state, Recorded::Report(number), not_yet).await;
+    }
     let Some(body) = report.rendered.in_format(format) else {
         return missing();
     };
     let body = body.to_owned();
     match format {
         ReportFormat::Html | ReportFormat::LargePrint => Html(body).into_response(),
+        ReportFormat::Audio => missing(),
         ReportFormat::Text => body
             .with_content_type("text/plain; charset=utf-8")
             .into_response(),
@@ -217,5 +223,19 @@ pub(super) async fn report_page(
                 format!("attachment; filename=\"report-{number}.csv\""),
             )
             .into_response(),
+    }
+}
+
+/// A recording as served: the file, cached for a day (it never changes once made), or
+/// `missing` until it is made.
+async fn recording(state: &AppState, of: Recorded, missing: impl FnOnce() -> Response) -> Response {
+    match recordings::get(&state.read, of).await {
+        Ok(Some(audio)) => audio
+            .bytes
+            .with_content_type(audio.media_type)
+            .with_header("cache-control", "public, max-age=86400")
+            .into_response(),
+        Ok(None) => missing(),
+        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.message()).into_response(),
     }
 }

@@ -165,9 +165,9 @@ impl MailCourier {
                     "safety alerts go to the quality team's chat channel, not by e-mail".to_owned(),
                 ));
             }
-            Message::NewsletterAudio { .. } => {
+            Message::NewsletterAudio { .. } | Message::ReportAudio { .. } => {
                 return Err(Failure::GiveUp(
-                    "a newsletter's audio version is made on the server, not e-mailed".to_owned(),
+                    "an audio version is made on the server, not e-mailed".to_owned(),
                 ));
             }
             Message::PatternAlert {

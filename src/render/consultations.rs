@@ -70,17 +70,7 @@ pub fn document(view: &ReportView, id: Option<ReportId>) -> Document {
             blocks.push(Block::List(list.iter().map(brief).collect()));
         }
     }
-    let formats = id.map_or_else(Vec::new, |id| {
-        [
-            ("Standard print", ReportFormat::Html),
-            ("Large print", ReportFormat::LargePrint),
-            ("Plain text", ReportFormat::Text),
-            ("Markdown", ReportFormat::Markdown),
-        ]
-        .into_iter()
-        .map(|(name, format)| (name.to_owned(), format.path(id)))
-        .collect()
-    });
+    let formats = id.map_or_else(Vec::new, |id| ReportFormat::links(id, false));
     Document {
         title: title(view.area_name, view.year),
         from: view.area_name.to_owned(),

@@ -384,18 +384,7 @@ pub fn document(
         }));
     }
 
-    let formats = id.map_or_else(Vec::new, |id| {
-        [
-            ("Standard print", ReportFormat::Html),
-            ("Large print", ReportFormat::LargePrint),
-            ("Plain text", ReportFormat::Text),
-            ("Markdown", ReportFormat::Markdown),
-            ("Tables as CSV", ReportFormat::Csv),
-        ]
-        .into_iter()
-        .map(|(name, format)| (name.to_owned(), format.path(id)))
-        .collect()
-    });
+    let formats = id.map_or_else(Vec::new, |id| ReportFormat::links(id, true));
     let published = published_on.map_or_else(
         || " Draft: not yet published.".to_owned(),
         |on| format!(" Published {}.", day(on)),

@@ -270,6 +270,9 @@ fn describe(message: Option<&Message>, kind: &str) -> (String, Option<ItemId>) {
             format!("The audio version of newsletter {newsletter_id}"),
             None,
         ),
+        Some(Message::ReportAudio { report_id, .. }) => {
+            (format!("The audio version of report {report_id}"), None)
+        }
         None => (
             format!("A {kind} delivery that can no longer be read"),
             None,
@@ -299,6 +302,9 @@ fn recipient_words(
         Some(Destination::QualityTeam) => "the commissioners' quality team".to_owned(),
         Some(Destination::NewsletterAudio(_)) => {
             format!("{group}'s newsletter page (its audio version)")
+        }
+        Some(Destination::ReportAudio(_)) => {
+            format!("{group}'s published report (its audio version)")
         }
         None => "an unknown destination".to_owned(),
     }

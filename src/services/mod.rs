@@ -19,6 +19,7 @@ pub mod newsletters;
 pub mod outbox;
 pub mod patterns;
 pub mod providers;
+pub mod recordings;
 pub mod reports;
 pub mod themes;
 pub mod tokens;

@@ -28,7 +28,7 @@ use crate::domain::item::{EventKind, Outcome, Status};
 use crate::domain::pattern::PatternEventKind;
 use crate::domain::{
     EmailConfirmationId, GroupId, ItemEventId, ItemId, MemberId, NewsletterId, PatternId,
-    RedactedText, WatchId,
+    RedactedText, ReportId, WatchId,
 };
 use crate::entities::outbox as db;
 use crate::error::AppResult;
@@ -55,6 +55,8 @@ pub enum Destination {
     Confirmation(EmailConfirmationId),
     /// A newsletter's audio version, made on the server and kept in `newsletter_audio`.
     NewsletterAudio(NewsletterId),
+    /// A published report's audio version, made on the server and kept in `report_audio`.
+    ReportAudio(ReportId),
 }
 
 impl Destination {
@@ -67,6 +69,7 @@ impl Destination {
             Destination::GroupEmail(id) => format!("group-email:{id}"),
             Destination::Confirmation(id) => format!("email-confirmation:{id}"),
             Destination::NewsletterAudio(id) => format!("newsletter-audio:{id}"),
+            Destination::ReportAudio(id) => format!("report-audio:{id}"),
         }
     }
 
@@ -83,6 +86,7 @@ impl Destination {
             "group-email" => Some(Destination::GroupEmail(GroupId(id))),
             "email-confirmation" => Some(Destination::Confirmation(EmailConfirmationId(id))),
             "newsletter-audio" => Some(Destination::NewsletterAudio(NewsletterId(id))),
+            "report-audio" => Some(Destination::ReportAudio(ReportId(id))),
             _ => None,
         }
     }
@@ -96,7 +100,7 @@ impl Destination {
             Destination::MemberEmail(_)
             | Destination::GroupEmail(_)
             | Destination::Confirmation(_) => Medium::Email,
-            Destination::NewsletterAudio(_) => Medium::Audio,
+            Destination::NewsletterAudio(_) | Destination::ReportAudio(_) => Medium::Audio,
         }
     }
 
@@ -199,6 +203,14 @@ pub enum Message {
         /// The issuing group, whose officers see it if it cannot be made.
         group_id: GroupId,
     },
+    /// A report was published: make its audio version from its plain text as published
+    /// (once, like a newsletter's).
+    ReportAudio {
+        report_id: ReportId,
+        /// The report's area (its Patients' Council), whose officers see it if it cannot be
+        /// made.
+        group_id: GroupId,
+    },
     /// An e-mail asking whoever reads the address to confirm it is the right one, with a
     /// one-time link (made when it is sent: see `mail/courier.rs`).
     EmailConfirmation {
@@ -220,6 +232,7 @@ impl Message {
             Message::EmailConfirmation { .. } => "EMAIL_CONFIRMATION",
             Message::ChangeDue { .. } => "CHANGE_DUE",
             Message::NewsletterAudio { .. } => "NEWSLETTER_AUDIO",
+            Message::ReportAudio { .. } => "REPORT_AUDIO",
         }
     }
 
@@ -260,6 +273,7 @@ impl Message {
             Message::NewsletterAudio { newsletter_id, .. } => {
                 format!("newsletter-audio:{newsletter_id}")
             }
+            Message::ReportAudio { report_id, .. } => format!("report-audio:{report_id}"),
         }
     }
 
@@ -282,7 +296,8 @@ impl Message {
             (_, Message::PatternAlert { group_id, .. }) => Some(*group_id),
             (_, Message::WatchDigest { .. }) => None,
             (_, Message::ChangeDue { group_id, .. }) => Some(*group_id),
-            (_, Message::NewsletterAudio { group_id, .. }) => Some(*group_id),
+            (_, Message::NewsletterAudio { group_id, .. })
+            | (_, Message::ReportAudio { group_id, .. }) => Some(*group_id),
         }
     }
 
@@ -464,6 +479,7 @@ mod tests {
             Destination::GroupEmail(GroupId(4)),
             Destination::Confirmation(EmailConfirmationId(5)),
             Destination::NewsletterAudio(NewsletterId(6)),
+            Destination::ReportAudio(ReportId(7)),
         ] {
             assert_eq!(
                 Destination::parse(&destination.as_string()),

@@ -191,3 +191,76 @@ async fn without_the_synthesiser_the_issuing_groups_officers_see_why_there_is_no
         "{reason}"
     );
 }
+
+#[tokio::test]
+async fn a_published_report_is_read_aloud_once_from_its_plain_text() {
+    if !espeak_installed() {
+        eprintln!(
+            "skipped: espeak-ng or opusenc is not installed (apt-get install espeak-ng opus-tools; CI installs them)"
+        );
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let p = Pyramid::build(&app).await;
+    crate::items::raise(
+        &app,
+        p.ppg_member.token(),
+        crate::items::soft_intelligence(p.ppgs[0][0].0, "Long waits for call-backs", "Four hours."),
+    )
+    .await;
+    let published = app
+        .graphql(
+            p.council_chair.token(),
+            "mutation($input: PublishMonthlyReportInput!) { publishMonthlyReport(input: $input) { report { htmlUrl textUrl audioUrl } } }",
+            json!({ "input": { "areaId": gid("Group", p.council.0), "month": "2026-11" } }),
+        )
+        .await
+        .ok();
+    let report = &published["publishMonthlyReport"]["report"];
+    let html_url = report["htmlUrl"].as_str().unwrap();
+    let audio_url = report["audioUrl"].as_str().unwrap();
+    assert_eq!(audio_url, format!("{html_url}.ogg"));
+
+    // The page links it from the start; until it is made the address says so.
+    let page = app.get(html_url).await.text().await.unwrap();
+    assert!(
+        page.contains(&format!("<a href=\"{audio_url}\">Listen (audio)</a>")),
+        "{page}"
+    );
+    let not_yet = app.get(audio_url).await;
+    assert_eq!(not_yet.status(), 404);
+    assert!(
+        not_yet
+            .text()
+            .await
+            .unwrap()
+            .contains("The audio version is not ready")
+    );
+
+    let worker = speech_worker(&app, Programs::default());
+    let made = worker.drain(Utc::now()).await.unwrap();
+    assert_eq!((made.delivered, made.failed), (1, 0));
+    let again = worker
+        .drain(Utc::now() + chrono::Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(again.delivered, 0, "made once");
+
+    let audio = app.get(audio_url).await;
+    assert_eq!(audio.status(), 200);
+    assert_eq!(audio.headers()["content-type"], "audio/ogg; codecs=opus");
+    let bytes = audio.bytes().await.unwrap();
+    assert_eq!(&bytes[..4], b"OggS");
+    let text = app
+        .get(report["textUrl"].as_str().unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
+    let words = text.split_whitespace().count() as f64;
+    let seconds = ogg_opus_duration(&bytes).unwrap().as_secs_f64();
+    assert!(
+        words > 50.0 && seconds >= 0.2 * words && seconds <= 1.5 * words,
+        "{seconds} s for {words} words"
+    );
+}

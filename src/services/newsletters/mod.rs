@@ -3,7 +3,6 @@
 //! (`publish`), which cascades it to every group below and queues its deliveries and its
 //! audio version (`audio`). This file reads newsletters for those who may see them.
 
-mod audio;
 mod compile;
 mod easy_read;
 mod edit;
@@ -15,7 +14,6 @@ use std::collections::HashMap;
 use sea_orm::sea_query::{ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-pub use audio::{Audio, audio, has_audio, store_audio};
 pub use compile::compile;
 pub use easy_read::{easy_read_override, set_easy_read};
 pub use edit::{add_entry, mark_entry_reviewed, move_entry, remove_entry, update, update_entry};

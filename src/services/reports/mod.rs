@@ -10,14 +10,15 @@ use sea_orm::{
 pub mod monthly;
 
 use super::audit::{self, Subject};
+use super::outbox::{self, Destination, Message};
 use crate::domain::authz::Actor;
 use crate::domain::report::{Rendered, Report, ReportKind};
 use crate::domain::{GroupId, MemberId, ReportId};
 use crate::entities::report as db;
 use crate::error::{AppError, AppResult};
 
-/// Stores a report of `kind` for `area` and `period`, rendered, with its audit event, in the
-/// caller's transaction. A second report for the same area, kind and period is refused: what
+/// Stores a report of `kind` for `area` and `period`, rendered, with its audit event and the
+/// delivery that makes its audio version, in the caller's transaction. A second report for the same area, kind and period is refused: what
 /// was published stays what it was.
 pub async fn store(
     txn: &impl ConnectionTrait,
@@ -80,6 +81,17 @@ pub async fn store_with(
     row.markdown = Set(rendered.markdown);
     row.csv = Set(rendered.csv);
     let model = row.update(txn).await?;
+    // Its audio version is made after the commit, once, by the speech courier.
+    let id = ReportId(model.id);
+    outbox::enqueue(
+        txn,
+        Destination::ReportAudio(id),
+        Message::ReportAudio {
+            report_id: id,
+            group_id: area,
+        },
+    )
+    .await?;
     audit::record(
         txn,
         actor,
