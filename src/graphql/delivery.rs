@@ -8,8 +8,8 @@ use super::ids;
 use super::items::ItemNode;
 use super::types::{GroupNode, MemberNode};
 use super::{actor, db, loaders, reader};
-use crate::domain::GroupId;
 use crate::domain::delivery::{self as domain, Hearing};
+use crate::domain::{DeliveryId, GroupId};
 use crate::error::AppError;
 use crate::services::delivery::FailedDelivery;
 use crate::services::{self, email};
@@ -100,6 +100,11 @@ pub struct FailedDeliveryNode(pub FailedDelivery);
 /// A delivery Pyramid gave up on: what it was, to whom, when and why.
 #[Object(name = "FailedDelivery")]
 impl FailedDeliveryNode {
+    /// Its id, for `retryDelivery`.
+    async fn id(&self) -> ID {
+        ids::to_global(self.0.id)
+    }
+
     /// `NEWSLETTER`, `ITEM_UPDATE`, `SAFETY_ALERT` or `EMAIL_CONFIRMATION`.
     async fn kind(&self) -> &str {
         &self.0.kind
@@ -295,6 +300,34 @@ impl DeliveryMutation {
             removed,
         })
     }
+
+    /// Tries a given-up delivery again, from its first attempt, once what stopped it is put
+    /// right (the member opened their direct messages, the synthesiser was installed). The
+    /// officers who see it among the group's `failedDeliveries` may; a delivery waiting to be
+    /// sent, or sent, is refused (CONFLICT), so nothing is sent twice.
+    async fn retry_delivery(
+        &self,
+        ctx: &Context<'_>,
+        input: RetryDeliveryInput,
+    ) -> Result<RetryDeliveryPayload> {
+        let id = ids::from_global::<DeliveryId>(&input.delivery_id, "deliveryId")?;
+        let group = services::delivery::retry(db(ctx), actor(ctx), id).await?;
+        Ok(RetryDeliveryPayload {
+            group: group_node(ctx, group).await?,
+        })
+    }
+}
+
+#[derive(InputObject)]
+pub struct RetryDeliveryInput {
+    /// A `FailedDelivery.id`.
+    pub delivery_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct RetryDeliveryPayload {
+    /// The group it concerns (its `failedDeliveries` no longer list it).
+    pub group: GroupNode,
 }
 
 /// The connection behind `Group.failedDeliveries`.

@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::domain::{
-    ApiTokenId, ConsultationId, FeedbackImportId, GroupId, ItemId, MeetingId, MemberId,
+    ApiTokenId, ConsultationId, DeliveryId, FeedbackImportId, GroupId, ItemId, MeetingId, MemberId,
     MembershipId, NewsletterEntryId, NewsletterId, PatternId, ProviderId, ReportId, ThemeId,
     WatchId,
 };
@@ -31,10 +31,11 @@ pub enum NodeType {
     FeedbackImport,
     Report,
     Consultation,
+    Delivery,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 15] = [
+    const ALL: [NodeType; 16] = [
         NodeType::Group,
         NodeType::Member,
         NodeType::Membership,
@@ -50,6 +51,7 @@ impl NodeType {
         NodeType::FeedbackImport,
         NodeType::Report,
         NodeType::Consultation,
+        NodeType::Delivery,
     ];
 
     fn name(self) -> &'static str {
@@ -69,6 +71,7 @@ impl NodeType {
             NodeType::FeedbackImport => "FeedbackImport",
             NodeType::Report => "Report",
             NodeType::Consultation => "Consultation",
+            NodeType::Delivery => "Delivery",
         }
     }
 }
@@ -92,6 +95,7 @@ impl NodeType {
             NodeType::FeedbackImport => "an import",
             NodeType::Report => "a report",
             NodeType::Consultation => "a consultation",
+            NodeType::Delivery => "a delivery",
         }
     }
 }
@@ -133,6 +137,7 @@ global_ids!(
     FeedbackImportId => FeedbackImport,
     ReportId => Report,
     ConsultationId => Consultation,
+    DeliveryId => Delivery,
 );
 
 /// The global id of a typed id.

@@ -109,9 +109,11 @@ impl StructureQuery {
                     Err(error) => return Err(error.into()),
                 }
             }
-            NodeType::ApiToken | NodeType::NewsletterEntry | NodeType::Watch | NodeType::Report => {
-                None
-            }
+            NodeType::ApiToken
+            | NodeType::NewsletterEntry
+            | NodeType::Watch
+            | NodeType::Report
+            | NodeType::Delivery => None,
         })
     }
 

@@ -2,7 +2,9 @@
 //! they have set up (`hearing_of`, shown when they raise an item), telling a member what
 //! happened to their item (`tell_member`: one delivery per medium of their preference, queued
 //! in the caller's transaction), and the deliveries that were given up, for the officers of
-//! the group they concern (`failed_deliveries`).
+//! the group they concern (`failed_deliveries`), who can try one again (`retry`) once what
+//! stopped it is put right (a member opened their direct messages, an address was corrected,
+//! the speech synthesiser was installed).
 
 use std::collections::HashMap;
 
@@ -15,7 +17,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::audit::{self, Subject};
-use super::outbox::{self, Destination, FAILED, Message};
+use super::outbox::{self, Destination, FAILED, Message, PENDING};
 use super::{email, groups};
 use crate::domain::authz::{self, Actor};
 use crate::domain::delivery::{DeliveryPreference, Hearing, Medium, Reach, Route};
@@ -107,6 +109,65 @@ fn destination(member: MemberId, medium: Medium) -> Destination {
         Medium::Chat | Medium::Audio => Destination::Member(member),
         Medium::Email => Destination::MemberEmail(member),
     }
+}
+
+/// Tries a given-up delivery again from its first attempt: the officers of the group it
+/// concerns (those who see it among `failed_deliveries`) may, once what stopped it is put
+/// right. Only a given-up delivery can be: one waiting to be sent, or sent, is refused, so a
+/// retry never sends anything twice (a given-up delivery was never delivered: every attempt
+/// failed). The change is conditional, so two officers retrying at once queue it once. Returns
+/// the group it concerns.
+#[tracing::instrument(skip_all, fields(delivery = %id, member = ?actor.member_id()))]
+pub async fn retry(db: &DatabaseConnection, actor: &Actor, id: DeliveryId) -> AppResult<GroupId> {
+    authz::may_see_people(actor)?;
+    let not_found = || {
+        AppError::NotFound(
+            "There is no delivery with this id among the failed deliveries you can see.".into(),
+        )
+    };
+    let txn = db.begin().await?;
+    let row = outbox_db::Entity::find_by_id(id.0)
+        .one(&txn)
+        .await?
+        .ok_or_else(not_found)?;
+    let group = GroupId(row.group_id.ok_or_else(not_found)?);
+    let target = groups::get(&txn, group).await?;
+    if !authz::may_see_deliveries_of(actor, target.id, target.area_id) {
+        return Err(not_found());
+    }
+    let not_given_up = || {
+        AppError::Conflict(
+            "This delivery was not given up: it is waiting to be sent, or it was delivered. Only a given-up delivery can be tried again.".into(),
+        )
+    };
+    if row.status != FAILED {
+        return Err(not_given_up());
+    }
+    let updated = outbox_db::Entity::update_many()
+        .col_expr(outbox_db::Column::Status, Expr::value(PENDING))
+        .col_expr(outbox_db::Column::Attempts, Expr::value(0))
+        .col_expr(outbox_db::Column::NextAttemptAt, Expr::value(super::now()))
+        .col_expr(
+            outbox_db::Column::GivenUpAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(outbox_db::Column::Id.eq(id.0))
+        .filter(outbox_db::Column::Status.eq(FAILED))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(not_given_up());
+    }
+    audit::record(
+        &txn,
+        actor,
+        "delivery.retried",
+        Subject::Group(group.0),
+        json!({ "delivery": id.0, "kind": row.kind, "attempts_before": row.attempts }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(group)
 }
 
 /// A delivery that was given up, as the group's officers see it.

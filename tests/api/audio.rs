@@ -170,7 +170,7 @@ async fn without_the_synthesiser_the_issuing_groups_officers_see_why_there_is_no
     let failed = app
         .graphql(
             p.council_chair.token(),
-            "query($g: ID!) { node(id: $g) { ... on Group { failedDeliveries(first: 10) { edges { node { kind channel what to reason attempts } } } } } }",
+            "query($g: ID!) { node(id: $g) { ... on Group { failedDeliveries(first: 10) { edges { node { id kind channel what to reason attempts } } } } } }",
             json!({ "g": gid("Group", p.council.0) }),
         )
         .await
@@ -190,6 +190,40 @@ async fn without_the_synthesiser_the_issuing_groups_officers_see_why_there_is_no
         reason.starts_with("/nonexistent/espeak-ng is not installed on this server"),
         "{reason}"
     );
+
+    // Once the synthesiser is installed, an officer tries it again.
+    let delivery = node["id"].as_str().expect("an id").to_owned();
+    const RETRY: &str = "mutation($id: ID!) { retryDelivery(input: { deliveryId: $id }) { group { name failedDeliveries(first: 10) { edges { node { id } } } } } }";
+    let refused = app
+        .graphql(p.ppg_member.token(), RETRY, json!({ "id": delivery }))
+        .await;
+    assert_eq!(refused.code(), "NOT_FOUND", "a member of another group");
+    let retried = app
+        .graphql(p.council_chair.token(), RETRY, json!({ "id": delivery }))
+        .await
+        .ok();
+    assert_eq!(
+        retried["retryDelivery"]["group"]["failedDeliveries"]["edges"],
+        json!([]),
+        "{retried:#?}"
+    );
+    let twice = app
+        .graphql(p.council_chair.token(), RETRY, json!({ "id": delivery }))
+        .await;
+    assert_eq!(twice.code(), "CONFLICT", "queued once, however often asked");
+    let later = now + chrono::Duration::hours(3);
+    if espeak_installed() {
+        let made = speech_worker(&app, Programs::default())
+            .drain(later)
+            .await
+            .unwrap();
+        assert_eq!((made.delivered, made.failed), (1, 0));
+        let audio = app.get(&format!("/newsletters/{number}.ogg")).await;
+        assert_eq!(audio.status(), 200);
+    } else {
+        // From its first attempt again: still missing, it waits to be tried once more.
+        assert_eq!(worker.drain(later).await.unwrap().retrying, 1);
+    }
 }
 
 #[tokio::test]
