@@ -120,6 +120,20 @@ pub struct Settings {
     )]
     pub mail_dir: std::path::PathBuf,
 
+    /// Answer the items of the key queries (dashboards, review queues, an item by reference)
+    /// directly from what their statement read, instead of field by field (see
+    /// `graphql/views.rs`). The answers are the same; set `false` to rule this out when
+    /// looking into a wrong answer.
+    #[arg(
+        long,
+        env = "PYRAMID_DIRECT_ANSWERS",
+        value_name = "PYRAMID_DIRECT_ANSWERS",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub direct_answers: bool,
+
     #[command(flatten)]
     pub limits: Limits,
 }
@@ -274,6 +288,7 @@ impl Settings {
             smtp_url: None,
             mail_from: DEFAULT_MAIL_FROM.to_owned(),
             mail_dir: std::path::PathBuf::from("./mail-outbox/"),
+            direct_answers: true,
             limits: Limits::default(),
         }
     }

@@ -206,7 +206,7 @@ impl Application {
         .await?;
         let metrics = Arc::new(Metrics::new(statements.clone()));
         let live_schema = graphql::build_schema(db.clone(), GraphqlMetrics(metrics.clone()));
-        let schema = graphql::build_http_schema(db.clone());
+        let schema = graphql::build_http_schema(db.clone(), settings.direct_answers);
         let acceptor = TcpListener::bind(settings.listen)
             .into_acceptor()
             .await

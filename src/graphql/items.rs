@@ -11,6 +11,7 @@ use super::ids;
 use super::pagination::{self, IdConnection};
 use super::patterns::{Polarity, ThemeNode, ThemeRuleNode};
 use super::types::{GroupNode, MemberNode, ProviderNode};
+use super::views::{self, ItemView, PageReads, Shown};
 use super::{actor, db, loaders, reader};
 use crate::domain::item::{self as domain, Item, ItemEvent, Move};
 use crate::domain::theme::Classification;
@@ -629,31 +630,50 @@ impl ItemQuery {
         #[graphql(default)] order_by: ItemOrder,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<IdConnection<ItemNode>> {
+    ) -> Result<IdConnection<ItemView>> {
         let request = pagination::page_request(first, after)?;
         let filter = filter.unwrap_or_default().into_filter()?;
         let order: items::ItemOrder = order_by.into();
         let look = ctx.look_ahead();
         let related = related_under(&[look.field("edges").field("node"), look.field("nodes")]);
-        let (page, read) =
-            related::list_with(reader(ctx), actor(ctx), filter, order, request, related).await?;
-        loaders(ctx).prime(read).await;
+        let (db, actor) = (reader(ctx), actor(ctx));
+        if views::direct_answers(ctx)
+            && views::page_answers_from_glances(&ctx.item.node, &ctx.query_env.fragments)
+        {
+            let (page, read) =
+                related::glance_with(db, actor, filter, order, request, related).await?;
+            let reads = PageReads::new(read);
+            return Ok(pagination::connection(
+                page,
+                request,
+                |g| order.cursor_at(g.id, g.latest_event_id),
+                |glance| ItemView {
+                    shown: Shown::Glance(glance),
+                    reads: reads.clone(),
+                },
+            ));
+        }
+        let (page, read) = related::list_with(db, actor, filter, order, request, related).await?;
+        let reads = PageReads::new(read);
         Ok(pagination::connection(
             page,
             request,
             |i| order.cursor_of(i),
-            ItemNode,
+            |item| ItemView {
+                shown: Shown::Item(ItemNode(item)),
+                reads: reads.clone(),
+            },
         ))
     }
 
     /// One item by its reference (SI-2026-000123); `null` when there is none you may see.
-    async fn item(&self, ctx: &Context<'_>, reference: String) -> Result<Option<ItemNode>> {
+    async fn item(&self, ctx: &Context<'_>, reference: String) -> Result<Option<ItemView>> {
         let related = related_under(&[ctx.look_ahead()]);
         match related::by_reference_with(reader(ctx), actor(ctx), &reference, related).await {
-            Ok((item, read)) => {
-                loaders(ctx).prime(read).await;
-                Ok(Some(ItemNode(item)))
-            }
+            Ok((item, read)) => Ok(Some(ItemView {
+                shown: Shown::Item(ItemNode(item)),
+                reads: PageReads::new(read),
+            })),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(error) => Err(error.into()),
         }

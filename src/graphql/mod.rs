@@ -21,6 +21,7 @@ mod query;
 mod reports;
 mod scalars;
 mod types;
+mod views;
 
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
@@ -97,13 +98,14 @@ pub fn build_schema(
 /// (a boxed future each; a dashboard resolves about 600 fields), so the HTTP handler does what
 /// the extensions do, once per request: `check_document`, `in_query_order`, and it counts the
 /// request in the metrics.
-pub fn build_http_schema(db: DatabaseConnection) -> AppSchema {
+pub fn build_http_schema(db: DatabaseConnection, direct_answers: bool) -> AppSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
     .data(db)
+    .data(views::DirectAnswers(direct_answers))
     .data(crate::feed::EventFeed::default())
     .limit_depth(INTROSPECTION_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)

@@ -215,6 +215,11 @@ impl TestApp {
         }
     }
 
+    /// Another handle on this app's database, for a second server on the same data.
+    pub fn database(&self) -> TestDatabase {
+        self._database.share()
+    }
+
     pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
         let mut request = self
             .client

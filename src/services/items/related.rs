@@ -12,19 +12,22 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, SelectStatement, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryResult,
     QueryTrait,
 };
 
-use super::rows::{event_from_model, from_model, not_found};
+use super::rows::{bad_stored, event_from_model, from_model, not_found};
 use super::search::{ItemFilter, ItemOrder, listing};
 use crate::domain::authz::Actor;
 use crate::domain::group::Group;
-use crate::domain::item::{Item, ItemEvent};
+use crate::domain::item::{Item, ItemEvent, Status};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::provider::Provider;
+use crate::domain::text::RedactedText;
 use crate::domain::{GroupId, ItemEventId, ItemId, ProviderId};
 use crate::entities::{group as group_db, item as db, item_event as event_db, provider};
 use crate::error::AppResult;
@@ -58,7 +61,7 @@ impl Related {
 }
 
 /// What was read with the items, keyed as the loaders key it.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Neighbours {
     pub groups: HashMap<GroupId, Group>,
     pub providers: HashMap<ProviderId, Provider>,
@@ -91,6 +94,106 @@ pub async fn list_with(
     for (n, row) in rows.iter().enumerate() {
         items.push(from_model(db::Model::from_query_result(row, "")?)?);
         // The row past the page only tells there is a next page; its neighbours are not shown.
+        if (n as u64) < page.first {
+            read(row, related, &mut neighbours)?;
+        }
+    }
+    Ok((Page::from_overfetch(items, page), neighbours))
+}
+
+/// What the key queries show of an item (see `graphql/views.rs`): the ten columns a dashboard
+/// or a review queue reads, without the body and the other twenty. The rest of an item, when
+/// a field asks for it, is read again by the items' loader.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Glance {
+    pub id: ItemId,
+    pub reference: String,
+    pub title: RedactedText,
+    pub status: Status,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub origin_group_id: GroupId,
+    pub current_group_id: GroupId,
+    pub provider_id: Option<ProviderId>,
+    pub latest_event_id: Option<ItemEventId>,
+}
+
+impl From<&Item> for Glance {
+    fn from(item: &Item) -> Self {
+        Self {
+            id: item.id,
+            reference: item.reference.clone(),
+            title: item.title.clone(),
+            status: item.status,
+            created_at: item.created_at,
+            updated_at: item.updated_at,
+            origin_group_id: item.origin_group_id,
+            current_group_id: item.current_group_id,
+            provider_id: item.provider_id,
+            latest_event_id: item.latest_event_id,
+        }
+    }
+}
+
+/// The columns of `items` a `Glance` holds, in the order `glance_at` reads them.
+const GLANCE: [db::Column; 10] = [
+    db::Column::Id,
+    db::Column::Reference,
+    db::Column::Title,
+    db::Column::Status,
+    db::Column::CreatedAt,
+    db::Column::UpdatedAt,
+    db::Column::OriginGroupId,
+    db::Column::CurrentGroupId,
+    db::Column::ProviderId,
+    db::Column::LatestEventId,
+];
+
+fn glance_at(row: &QueryResult) -> AppResult<Glance> {
+    let id: i64 = row.try_get_by_index(0)?;
+    let status: String = row.try_get_by_index(3)?;
+    Ok(Glance {
+        id: ItemId(id),
+        reference: row.try_get_by_index(1)?,
+        title: row.try_get_by_index(2)?,
+        status: Status::from_db(&status).ok_or_else(|| bad_stored(id, "status"))?,
+        created_at: row.try_get_by_index(4)?,
+        updated_at: row.try_get_by_index(5)?,
+        origin_group_id: GroupId(row.try_get_by_index(6)?),
+        current_group_id: GroupId(row.try_get_by_index(7)?),
+        provider_id: row.try_get_by_index::<Option<i64>>(8)?.map(ProviderId),
+        latest_event_id: row.try_get_by_index::<Option<i64>>(9)?.map(ItemEventId),
+    })
+}
+
+/// `list_with` for a page that shows only what a `Glance` holds: the same statement (the same
+/// filter, order, keyset and visibility), selecting those columns of `items` and no others.
+pub async fn glance_with(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: ItemFilter,
+    order: ItemOrder,
+    page: PageRequest,
+    related: Related,
+) -> AppResult<(Page<Glance>, Neighbours)> {
+    let mut query = listing(conn, actor, filter, order, page)
+        .await?
+        .into_query();
+    query.clear_selects();
+    for column in GLANCE {
+        query.column((db::Entity, column));
+    }
+    let related = Related {
+        events: false,
+        event_groups: false,
+        ..related
+    };
+    join(&mut query, related);
+    let rows = conn.query_all(&query).await?;
+    let mut neighbours = Neighbours::default();
+    let mut items = Vec::with_capacity(rows.len());
+    for (n, row) in rows.iter().enumerate() {
+        items.push(glance_at(row)?);
         if (n as u64) < page.first {
             read(row, related, &mut neighbours)?;
         }

@@ -14,7 +14,7 @@ use crate::domain::change::ChangeState;
 use crate::domain::group::Group;
 use crate::domain::item::{Item, ItemKind, Sentiment, Status};
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{GroupId, MemberId, ProviderId};
+use crate::domain::{GroupId, ItemEventId, ItemId, MemberId, ProviderId};
 use crate::entities::{item as db, item_classification, item_tag, planned_change};
 use crate::error::{AppError, AppResult};
 use crate::services::groups;
@@ -68,9 +68,14 @@ pub enum ItemOrder {
 impl ItemOrder {
     /// The value a page's cursor holds for this order.
     pub fn cursor_of(self, item: &Item) -> i64 {
+        self.cursor_at(item.id, item.latest_event_id)
+    }
+
+    /// The same, from the two columns it is made of.
+    pub fn cursor_at(self, id: ItemId, latest_event: Option<ItemEventId>) -> i64 {
         match self {
-            ItemOrder::Newest | ItemOrder::Oldest => item.id.0,
-            ItemOrder::RecentlyUpdated => item.latest_event_id.map_or(0, |e| e.0),
+            ItemOrder::Newest | ItemOrder::Oldest => id.0,
+            ItemOrder::RecentlyUpdated => latest_event.map_or(0, |e| e.0),
         }
     }
 }
