@@ -4,6 +4,10 @@
 //! query is driven by concurrent clients over keep-alive HTTP/1.1 connections (`client.rs`).
 //! See BENCHMARKS.md for how to read the numbers.
 
+/// The same allocator as `pyramid serve` (see src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod client;
 mod fixture;
 mod items;

@@ -36,6 +36,59 @@ use crate::services::{groups, providers};
 /// The items table, as the page's statement names it.
 const ITEMS: &str = "items";
 
+/// A table joined under an alias, with the names its columns are selected as
+/// (`{alias}_{column}`), spelled out once so that reading a row formats no names.
+#[derive(Clone, Copy)]
+struct Joined {
+    alias: &'static str,
+    prefix: &'static str,
+    /// Its place in `Columns::starts`.
+    slot: usize,
+}
+
+macro_rules! joined {
+    ($alias:literal, $slot:literal) => {
+        Joined {
+            alias: $alias,
+            prefix: concat!($alias, "_"),
+            slot: $slot,
+        }
+    };
+}
+
+const OG: Joined = joined!("og", 0);
+const OGP: Joined = joined!("ogp", 1);
+const CG: Joined = joined!("cg", 2);
+const PR: Joined = joined!("pr", 3);
+const LE: Joined = joined!("le", 4);
+const LEG: Joined = joined!("leg", 5);
+const EV: Joined = joined!("ev", 6);
+const EVG: Joined = joined!("evg", 7);
+const EVF: Joined = joined!("evf", 8);
+
+/// Where each joined table's columns start in the statement's select list, so that a row is
+/// read by position: by name, each column of each neighbour of each row cost a formatted
+/// name and a lookup, most of a dashboard's time in the server. The first column of each is
+/// its id (`Column::iter()` follows the model's fields, the primary key first).
+struct Columns {
+    next: usize,
+    starts: [Option<usize>; 9],
+}
+
+impl Columns {
+    /// After the `selected` columns of `items`.
+    fn after(selected: usize) -> Self {
+        Self {
+            next: selected,
+            starts: [None; 9],
+        }
+    }
+
+    fn start(&self, joined: Joined) -> usize {
+        self.starts[joined.slot].expect("read only what was joined")
+    }
+}
+
 /// Which of an item's neighbours to read with it: what the GraphQL selection shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Related {
@@ -52,12 +105,6 @@ pub struct Related {
     pub events: bool,
     /// With `events`: the groups each event went from and to.
     pub event_groups: bool,
-}
-
-impl Related {
-    fn any(&self) -> bool {
-        *self != Related::default()
-    }
 }
 
 /// What was read with the items, keyed as the loaders key it.
@@ -87,7 +134,8 @@ pub async fn list_with(
         event_groups: false,
         ..related
     };
-    join(&mut query, related);
+    let mut columns = Columns::after(db::Column::iter().count());
+    join(&mut query, &mut columns, related);
     let rows = conn.query_all(&query).await?;
     let mut neighbours = Neighbours::default();
     let mut items = Vec::with_capacity(rows.len());
@@ -95,7 +143,7 @@ pub async fn list_with(
         items.push(from_model(db::Model::from_query_result(row, "")?)?);
         // The row past the page only tells there is a next page; its neighbours are not shown.
         if (n as u64) < page.first {
-            read(row, related, &mut neighbours)?;
+            read(row, &columns, related, &mut neighbours)?;
         }
     }
     Ok((Page::from_overfetch(items, page), neighbours))
@@ -188,14 +236,15 @@ pub async fn glance_with(
         event_groups: false,
         ..related
     };
-    join(&mut query, related);
+    let mut columns = Columns::after(GLANCE.len());
+    join(&mut query, &mut columns, related);
     let rows = conn.query_all(&query).await?;
     let mut neighbours = Neighbours::default();
     let mut items = Vec::with_capacity(rows.len());
     for (n, row) in rows.iter().enumerate() {
         items.push(glance_at(row)?);
         if (n as u64) < page.first {
-            read(row, related, &mut neighbours)?;
+            read(row, &columns, related, &mut neighbours)?;
         }
     }
     Ok((Page::from_overfetch(items, page), neighbours))
@@ -210,19 +259,33 @@ pub async fn by_reference_with(
     related: Related,
 ) -> AppResult<(Item, Neighbours)> {
     let mut query = super::by_reference_query(actor, reference)?.into_query();
-    join(&mut query, related);
+    let mut columns = Columns::after(db::Column::iter().count());
+    join(&mut query, &mut columns, related);
     if related.events {
         join_all::<event_db::Entity>(
             &mut query,
-            "ev",
-            Expr::col((Alias::new("ev"), event_db::Column::ItemId))
+            &mut columns,
+            EV,
+            Expr::col((Alias::new(EV.alias), event_db::Column::ItemId))
                 .equals((db::Entity, db::Column::Id)),
         );
         if related.event_groups {
-            group_of(&mut query, "evg", "ev", event_db::Column::GroupId);
-            group_of(&mut query, "evf", "ev", event_db::Column::FromGroupId);
+            group_of(
+                &mut query,
+                &mut columns,
+                EVG,
+                EV.alias,
+                event_db::Column::GroupId,
+            );
+            group_of(
+                &mut query,
+                &mut columns,
+                EVF,
+                EV.alias,
+                event_db::Column::FromGroupId,
+            );
         }
-        query.order_by((Alias::new("ev"), event_db::Column::Id), Order::Asc);
+        query.order_by((Alias::new(EV.alias), event_db::Column::Id), Order::Asc);
     }
     let rows = conn.query_all(&query).await?;
     let Some(first) = rows.first() else {
@@ -231,15 +294,15 @@ pub async fn by_reference_with(
     let item = from_model(db::Model::from_query_result(first, "")?)?;
     let mut neighbours = Neighbours::default();
     for row in &rows {
-        read(row, related, &mut neighbours)?;
+        read(row, &columns, related, &mut neighbours)?;
         if related.events {
             let trail = neighbours.trails.entry(item.id).or_default();
-            if let Some(event) = event_in(row, "ev")? {
+            if let Some(event) = event_in(row, &columns, EV)? {
                 trail.push(event);
             }
             if related.event_groups {
-                group_in(row, "evg", &mut neighbours.groups)?;
-                group_in(row, "evf", &mut neighbours.groups)?;
+                group_in(row, &columns, EVG, &mut neighbours.groups)?;
+                group_in(row, &columns, EVF, &mut neighbours.groups)?;
             }
         }
     }
@@ -247,108 +310,219 @@ pub async fn by_reference_with(
 }
 
 /// Left-joins `E` as `alias` on `on`, selecting each of its columns as `{alias}_{column}`.
-fn join_all<E: EntityTrait>(query: &mut SelectStatement, alias: &str, on: SimpleExpr) {
-    let table = Alias::new(alias);
+fn join_all<E: EntityTrait>(
+    query: &mut SelectStatement,
+    columns: &mut Columns,
+    joined: Joined,
+    on: SimpleExpr,
+) {
+    let table = Alias::new(joined.alias);
     query.join_as(JoinType::LeftJoin, E::default(), table.clone(), on);
+    columns.starts[joined.slot] = Some(columns.next);
     for column in E::Column::iter() {
         query.expr_as(
             Expr::col((table.clone(), column)),
-            Alias::new(format!("{alias}_{}", column.as_str())),
+            Alias::new(format!("{}{}", joined.prefix, column.as_str())),
         );
+        columns.next += 1;
     }
 }
 
 /// Left-joins the group that `from.column` names, as `alias`.
-fn group_of(query: &mut SelectStatement, alias: &str, from: &str, column: impl ColumnTrait) {
+fn group_of(
+    query: &mut SelectStatement,
+    columns: &mut Columns,
+    joined: Joined,
+    from: &str,
+    column: impl ColumnTrait,
+) {
     join_all::<group_db::Entity>(
         query,
-        alias,
-        Expr::col((Alias::new(alias), group_db::Column::Id)).equals((Alias::new(from), column)),
+        columns,
+        joined,
+        Expr::col((Alias::new(joined.alias), group_db::Column::Id))
+            .equals((Alias::new(from), column)),
     );
 }
 
-fn join(query: &mut SelectStatement, related: Related) {
-    if !related.any() {
-        return;
-    }
+fn join(query: &mut SelectStatement, columns: &mut Columns, related: Related) {
     let items = || Alias::new(ITEMS);
     if related.origin_group || related.origin_parent {
-        group_of(query, "og", ITEMS, db::Column::OriginGroupId);
+        group_of(query, columns, OG, ITEMS, db::Column::OriginGroupId);
     }
     if related.origin_parent {
-        group_of(query, "ogp", "og", group_db::Column::ParentId);
+        group_of(query, columns, OGP, OG.alias, group_db::Column::ParentId);
     }
     if related.current_group {
-        group_of(query, "cg", ITEMS, db::Column::CurrentGroupId);
+        group_of(query, columns, CG, ITEMS, db::Column::CurrentGroupId);
     }
     if related.provider {
         join_all::<provider::Entity>(
             query,
-            "pr",
-            Expr::col((Alias::new("pr"), provider::Column::Id))
+            columns,
+            PR,
+            Expr::col((Alias::new(PR.alias), provider::Column::Id))
                 .equals((items(), db::Column::ProviderId)),
         );
     }
     if related.latest_event || related.latest_event_group {
         join_all::<event_db::Entity>(
             query,
-            "le",
-            Expr::col((Alias::new("le"), event_db::Column::Id))
+            columns,
+            LE,
+            Expr::col((Alias::new(LE.alias), event_db::Column::Id))
                 .equals((items(), db::Column::LatestEventId)),
         );
     }
     if related.latest_event_group {
-        group_of(query, "leg", "le", event_db::Column::GroupId);
+        group_of(query, columns, LEG, LE.alias, event_db::Column::GroupId);
     }
 }
 
-/// Whether the left join under `alias` found a row.
-fn found(row: &QueryResult, alias: &str) -> AppResult<bool> {
-    Ok(row
-        .try_get::<Option<i64>>("", &format!("{alias}_id"))?
-        .is_some())
+/// The id of the row the left join `joined` found, if it found one.
+fn found(row: &QueryResult, columns: &Columns, joined: Joined) -> AppResult<Option<i64>> {
+    Ok(row.try_get_by_index::<Option<i64>>(columns.start(joined))?)
 }
 
-fn group_in(row: &QueryResult, alias: &str, groups: &mut HashMap<GroupId, Group>) -> AppResult<()> {
-    if found(row, alias)? {
-        let group = groups::from_model(group_db::Model::from_query_result(
-            row,
-            &format!("{alias}_"),
-        )?)?;
-        groups.insert(group.id, group);
+/// The model of `E` joined as `joined`, read by position from `at`; in debug builds (every
+/// test) checked against the same model read by name.
+fn model_at<M: FromQueryResult + PartialEq + std::fmt::Debug>(
+    row: &QueryResult,
+    joined: Joined,
+    read: impl FnOnce(&dyn Fn(usize) -> usize) -> Result<M, sea_orm::DbErr>,
+    at: usize,
+) -> AppResult<M> {
+    let model = read(&|n| at + n)?;
+    debug_assert_eq!(
+        model,
+        M::from_query_result(row, joined.prefix)?,
+        "{} read by position",
+        joined.alias
+    );
+    Ok(model)
+}
+
+/// The group joined as `joined`, unless it was read already (the same PPG, district and
+/// council recur down a page).
+fn group_in(
+    row: &QueryResult,
+    columns: &Columns,
+    joined: Joined,
+    groups: &mut HashMap<GroupId, Group>,
+) -> AppResult<()> {
+    let Some(id) = found(row, columns, joined)? else {
+        return Ok(());
+    };
+    if groups.contains_key(&GroupId(id)) {
+        return Ok(());
     }
+    let model = model_at(
+        row,
+        joined,
+        |n| {
+            Ok(group_db::Model {
+                id,
+                kind: row.try_get_by_index(n(1))?,
+                name: row.try_get_by_index(n(2))?,
+                parent_id: row.try_get_by_index(n(3))?,
+                practice_code: row.try_get_by_index(n(4))?,
+                created_at: row.try_get_by_index(n(5))?,
+                updated_at: row.try_get_by_index(n(6))?,
+                area_id: row.try_get_by_index(n(7))?,
+            })
+        },
+        columns.start(joined),
+    )?;
+    let group = groups::from_model(model)?;
+    groups.insert(group.id, group);
     Ok(())
 }
 
-fn event_in(row: &QueryResult, alias: &str) -> AppResult<Option<ItemEvent>> {
-    if !found(row, alias)? {
-        return Ok(None);
+fn provider_in(
+    row: &QueryResult,
+    columns: &Columns,
+    into: &mut HashMap<ProviderId, Provider>,
+) -> AppResult<()> {
+    let Some(id) = found(row, columns, PR)? else {
+        return Ok(());
+    };
+    if into.contains_key(&ProviderId(id)) {
+        return Ok(());
     }
-    let model = event_db::Model::from_query_result(row, &format!("{alias}_"))?;
+    let model = model_at(
+        row,
+        PR,
+        |n| {
+            Ok(provider::Model {
+                id,
+                name: row.try_get_by_index(n(1))?,
+                kind: row.try_get_by_index(n(2))?,
+                ods_code: row.try_get_by_index(n(3))?,
+                parent_id: row.try_get_by_index(n(4))?,
+                created_at: row.try_get_by_index(n(5))?,
+                import_id: row.try_get_by_index(n(6))?,
+            })
+        },
+        columns.start(PR),
+    )?;
+    let provider = providers::from_model(model)?;
+    into.insert(provider.id, provider);
+    Ok(())
+}
+
+fn event_in(row: &QueryResult, columns: &Columns, joined: Joined) -> AppResult<Option<ItemEvent>> {
+    let Some(id) = found(row, columns, joined)? else {
+        return Ok(None);
+    };
+    let model = model_at(
+        row,
+        joined,
+        |n| {
+            Ok(event_db::Model {
+                id,
+                item_id: row.try_get_by_index(n(1))?,
+                at: row.try_get_by_index(n(2))?,
+                actor_id: row.try_get_by_index(n(3))?,
+                kind: row.try_get_by_index(n(4))?,
+                from_status: row.try_get_by_index(n(5))?,
+                to_status: row.try_get_by_index(n(6))?,
+                from_group_id: row.try_get_by_index(n(7))?,
+                group_id: row.try_get_by_index(n(8))?,
+                note: row.try_get_by_index(n(9))?,
+                outcome: row.try_get_by_index(n(10))?,
+                meeting_id: row.try_get_by_index(n(11))?,
+            })
+        },
+        columns.start(joined),
+    )?;
     event_from_model(model).map(Some)
 }
 
-fn read(row: &QueryResult, related: Related, into: &mut Neighbours) -> AppResult<()> {
+fn read(
+    row: &QueryResult,
+    columns: &Columns,
+    related: Related,
+    into: &mut Neighbours,
+) -> AppResult<()> {
     if related.origin_group || related.origin_parent {
-        group_in(row, "og", &mut into.groups)?;
+        group_in(row, columns, OG, &mut into.groups)?;
     }
     if related.origin_parent {
-        group_in(row, "ogp", &mut into.groups)?;
+        group_in(row, columns, OGP, &mut into.groups)?;
     }
     if related.current_group {
-        group_in(row, "cg", &mut into.groups)?;
+        group_in(row, columns, CG, &mut into.groups)?;
     }
-    if related.provider && found(row, "pr")? {
-        let provider = providers::from_model(provider::Model::from_query_result(row, "pr_")?)?;
-        into.providers.insert(provider.id, provider);
+    if related.provider {
+        provider_in(row, columns, &mut into.providers)?;
     }
     if (related.latest_event || related.latest_event_group)
-        && let Some(event) = event_in(row, "le")?
+        && let Some(event) = event_in(row, columns, LE)?
     {
         into.events.insert(event.id, event);
     }
     if related.latest_event_group {
-        group_in(row, "leg", &mut into.groups)?;
+        group_in(row, columns, LEG, &mut into.groups)?;
     }
     Ok(())
 }
