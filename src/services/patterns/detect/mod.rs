@@ -377,16 +377,17 @@ async fn add_items(
     pattern: i64,
     items: &[(ItemId, GroupId, DateTime<Utc>)],
 ) -> AppResult<()> {
-    if items.is_empty() {
-        return Ok(());
+    // In statements of at most a thousand rows: SQLite takes at most 32,766 values in one
+    // statement, and a provider's pattern in a big area holds tens of thousands of reports.
+    for chunk in items.chunks(1000) {
+        item_db::Entity::insert_many(chunk.iter().map(|(item, ppg, at)| item_db::ActiveModel {
+            pattern_id: Set(pattern),
+            item_id: Set(item.0),
+            ppg_id: Set(ppg.0),
+            raised_at: Set(*at),
+        }))
+        .exec(txn)
+        .await?;
     }
-    item_db::Entity::insert_many(items.iter().map(|(item, ppg, at)| item_db::ActiveModel {
-        pattern_id: Set(pattern),
-        item_id: Set(item.0),
-        ppg_id: Set(ppg.0),
-        raised_at: Set(*at),
-    }))
-    .exec(txn)
-    .await?;
     Ok(())
 }
