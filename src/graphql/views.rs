@@ -4,7 +4,7 @@
 //! boxed future, a lookup of the field's name among the type's forty, and for every relation a
 //! `load_one` on a loader primed with the page's neighbours (`services::items::related`). That
 //! machinery was most of the server's time on the key queries. Here an item whose selection
-//! uses only the fields of the key queries (see `item_field`) is written as a GraphQL value in
+//! uses only the fields of the key queries (`GLANCE_FIELDS` and the arms of `Walk`) is written as a GraphQL value in
 //! one synchronous walk of its selection set, from the item and the neighbours read with it.
 //! Anything else (another field, a directive, a repeated response key, a neighbour that was not
 //! read) is answered by `ItemNode`'s resolvers, as before, so this decides nothing: every value
@@ -13,10 +13,8 @@
 //! test runs each key query both ways for every kind of caller and compares the answers.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-
-use std::collections::HashMap;
 
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
