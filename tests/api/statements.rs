@@ -106,6 +106,17 @@ const ESCALATE: &str =
 /// A small pyramid of items: twelve raised in North A (eight taken to the district, four of
 /// them on to the council), six in North B (three to the district) and four in South A that
 /// stay there, hidden from the North. Half name a provider from the register.
+/// One caller of each kind the visibility rules tell apart, named for failure messages.
+fn callers_at_every_tier(p: &Pyramid) -> [(&'static str, &crate::helpers::Person); 5] {
+    [
+        ("commissioner", &p.commissioner),
+        ("council member", &p.council_chair),
+        ("district officer", &p.district_secretary),
+        ("PPG member", &p.ppg_member),
+        ("member in the other district", &p.south_member),
+    ]
+}
+
 async fn items_on_their_way(app: &TestApp, p: &Pyramid) -> Vec<String> {
     let provider = app
         .graphql(p.admin.token(), r#"mutation { createProvider(input: { name: "Trentvale Hospitals NHS Trust", kind: ACUTE_TRUST }) { provider { id } } }"#, json!({}))
@@ -309,13 +320,7 @@ async fn the_one_statement_page_and_the_general_path_agree_for_every_caller() {
             ..Default::default()
         },
     ];
-    let callers = [
-        ("commissioner", &p.commissioner),
-        ("council member", &p.council_chair),
-        ("district officer", &p.district_secretary),
-        ("PPG member", &p.ppg_member),
-        ("member in the other district", &p.south_member),
-    ];
+    let callers = callers_at_every_tier(&p);
     let mut seen_by = Vec::new();
     for (who, person) in callers {
         let credential = tokens::credential(&person.token).unwrap();
@@ -441,13 +446,7 @@ async fn the_direct_answers_and_the_resolvers_agree_for_every_caller() {
         latestEvent { kind group { name } }
       }
     }"#;
-    let callers = [
-        ("commissioner", &p.commissioner),
-        ("council member", &p.council_chair),
-        ("district officer", &p.district_secretary),
-        ("PPG member", &p.ppg_member),
-        ("member in the other district", &p.south_member),
-    ];
+    let callers = callers_at_every_tier(&p);
     let mut asked = Vec::new();
     for (query, variables) in [
         (DASHBOARD, json!({ "council": gid("Group", p.council.0) })),
