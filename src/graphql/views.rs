@@ -30,6 +30,7 @@ use super::types::GroupKind;
 use crate::domain::GroupId;
 use crate::domain::group::Group;
 use crate::domain::item::ItemEvent;
+use crate::error::AppError;
 use crate::services::items::related::{Glance, Neighbours};
 
 /// Whether items are answered directly (`Settings::direct_answers`); without it in the
@@ -114,10 +115,13 @@ impl OutputType for ItemView {
                     .await
                     .map_err(|e| async_graphql::Error::from(e).into_server_error(field.pos))?
                     .ok_or_else(|| {
-                        async_graphql::ServerError::new(
-                            "This item could not be read again: ask for the page once more.",
-                            Some(field.pos),
-                        )
+                        // Hidden or gone between the page's statement and this one (a
+                        // membership ended in between): said with a code, like every error.
+                        async_graphql::Error::from(AppError::NotFound(
+                            "An item of this page could no longer be read: ask for the page again."
+                                .to_owned(),
+                        ))
+                        .into_server_error(field.pos)
                     })?;
                 <ItemNode as OutputType>::resolve(&ItemNode(item), ctx, field).await
             }
@@ -130,20 +134,19 @@ impl OutputType for ItemView {
 /// `Walk` answers from them. Only what the page reads depends on this; an item the walk
 /// cannot answer after all is read again and answered by its resolvers.
 pub fn page_answers_from_glances(items: &Field, fragments: &Fragments) -> bool {
-    let walk = Shapes { fragments };
-    let Some(fields) = walk.fields(&items.selection_set.node) else {
+    let Some(fields) = selected(fragments, &items.selection_set.node) else {
         return false;
     };
     fields
         .iter()
         .all(|(_, field)| match field.name.node.as_str() {
-            "edges" => walk.fields(&field.selection_set.node).is_some_and(|edge| {
+            "edges" => selected(fragments, &field.selection_set.node).is_some_and(|edge| {
                 edge.iter().all(|(_, f)| {
                     f.name.node.as_str() != "node"
-                        || walk.all(&f.selection_set.node, &GLANCE_FIELDS)
+                        || fits(fragments, &f.selection_set.node, &GLANCE_FIELDS)
                 })
             }),
-            "nodes" => walk.all(&field.selection_set.node, &GLANCE_FIELDS),
+            "nodes" => fits(fragments, &field.selection_set.node, &GLANCE_FIELDS),
             _ => true,
         })
 }
@@ -185,31 +188,19 @@ static EVENT_FIELDS: Shape = Shape(&[
     ("fromGroup", Some(&GROUP_FIELDS)),
 ]);
 
-struct Shapes<'a> {
-    fragments: &'a Fragments,
-}
-
-impl<'a> Shapes<'a> {
-    fn fields<'s>(&self, set: &'s SelectionSet) -> Option<Vec<(&'s Name, &'s Field)>>
-    where
-        'a: 's,
-    {
-        selected(self.fragments, set)
-    }
-
-    fn all(&self, set: &SelectionSet, shape: &Shape) -> bool {
-        self.fields(set).is_some_and(|fields| {
-            fields.iter().all(|(_, field)| {
-                shape
-                    .0
-                    .iter()
-                    .find(|(name, _)| *name == field.name.node.as_str())
-                    .is_some_and(|(_, inner)| {
-                        inner.is_none_or(|inner| self.all(&field.selection_set.node, inner))
-                    })
-            })
+/// Whether every field of `set` (through its fragments) is in `shape`, and so on down.
+fn fits(fragments: &Fragments, set: &SelectionSet, shape: &Shape) -> bool {
+    selected(fragments, set).is_some_and(|fields| {
+        fields.iter().all(|(_, field)| {
+            shape
+                .0
+                .iter()
+                .find(|(name, _)| *name == field.name.node.as_str())
+                .is_some_and(|(_, inner)| {
+                    inner.is_none_or(|inner| fits(fragments, &field.selection_set.node, inner))
+                })
         })
-    }
+    })
 }
 
 struct Walk<'a> {
