@@ -13,6 +13,7 @@ use crate::configuration::Limits;
 use crate::graphql::AppSchema;
 use crate::limits::RateLimits;
 use crate::metrics::Metrics;
+use crate::sign_ins::SignIns;
 
 /// Everything a request handler needs, shared by all requests.
 #[derive(Clone)]
@@ -28,6 +29,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub rate: Arc<RateLimits>,
     pub limits: Limits,
+    /// Who each token signs in as, while PostgreSQL tells of every change (`sign_ins.rs`).
+    pub sign_ins: Arc<SignIns>,
     pub shutdown: Shutdown,
 }
 

@@ -134,6 +134,19 @@ pub struct Settings {
     )]
     pub direct_answers: bool,
 
+    /// On PostgreSQL, remember who each token signs in as, so a request costs no statement
+    /// for its token, while PostgreSQL tells every instance at once of a token revoked or a
+    /// membership changed (see `sign_ins.rs`). Set `false` to read the token on every request.
+    #[arg(
+        long,
+        env = "PYRAMID_REMEMBER_SIGN_INS",
+        value_name = "PYRAMID_REMEMBER_SIGN_INS",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub remember_sign_ins: bool,
+
     #[command(flatten)]
     pub limits: Limits,
 }
@@ -289,6 +302,7 @@ impl Settings {
             mail_from: DEFAULT_MAIL_FROM.to_owned(),
             mail_dir: std::path::PathBuf::from("./mail-outbox/"),
             direct_answers: true,
+            remember_sign_ins: true,
             limits: Limits::default(),
         }
     }

@@ -18,6 +18,7 @@ pub mod mail;
 pub mod metrics;
 pub mod render;
 pub mod services;
+pub mod sign_ins;
 pub mod speech;
 pub mod startup;
 pub mod workers;

@@ -16,6 +16,7 @@ use crate::graphql;
 use crate::http;
 use crate::limits::{LimitedAcceptor, RateLimits};
 use crate::metrics::{GraphqlMetrics, Metrics};
+use crate::sign_ins::SignIns;
 
 pub struct Application {
     port: u16,
@@ -211,6 +212,21 @@ impl Application {
             .into_acceptor()
             .await
             .with_context(|| format!("could not listen on {}", settings.listen))?;
+        let shutdown = Shutdown::default();
+        let sign_ins = if settings.remember_sign_ins {
+            SignIns::listen(&db, &shutdown)
+        } else {
+            SignIns::off()
+        };
+        // So that the first requests are answered as every later one will be.
+        if !settings.database_url.is_sqlite()
+            && settings.remember_sign_ins
+            && !sign_ins.hearing_within(Duration::from_secs(3)).await
+        {
+            tracing::warn!(
+                "sign-ins are not remembered yet: the database's notifications have not come back"
+            );
+        }
         let port = acceptor
             .local_addr()
             .first()
@@ -227,7 +243,8 @@ impl Application {
                 metrics,
                 rate: Arc::new(RateLimits::new(&settings.limits)),
                 limits: settings.limits.clone(),
-                shutdown: Shutdown::default(),
+                sign_ins,
+                shutdown,
             },
             statements,
             limits: settings.limits.clone(),
@@ -245,6 +262,11 @@ impl Application {
     /// A counter of every SQL statement run so far (tests use it to count per request).
     pub fn statement_counter(&self) -> Arc<AtomicU64> {
         self.statements.clone()
+    }
+
+    /// This server's memory of sign-ins (tests ask whether it is remembering).
+    pub fn sign_ins(&self) -> Arc<SignIns> {
+        self.state.sign_ins.clone()
     }
 
     /// What tells this server to stop (tests stop a server without a signal).

@@ -21,6 +21,7 @@ mod m20261205_000017_newsletter_audio;
 mod m20261205_000018_newsletter_translations;
 mod m20261205_000019_newsletter_easy_read;
 mod m20261206_000020_report_audio;
+mod m20261207_000021_sign_in_notices;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000018_newsletter_translations::Migration),
             Box::new(m20261205_000019_newsletter_easy_read::Migration),
             Box::new(m20261206_000020_report_audio::Migration),
+            Box::new(m20261207_000021_sign_in_notices::Migration),
         ]
     }
 }

@@ -155,6 +155,15 @@ async fn execute(state: &AppState, mut request: async_graphql::Request) -> async
         None => {
             let operation = request.operation_name.clone();
             let mut response = state.schema.execute(request).await;
+            // What a mutation changed, its caller's next request must see: wait until every
+            // change it committed has been heard (`sign_ins.rs`).
+            if document.as_ref().is_some_and(|d| {
+                d.operations.iter().any(|(_, op)| {
+                    op.node.ty == async_graphql::parser::types::OperationType::Mutation
+                })
+            }) {
+                state.sign_ins.settle().await;
+            }
             if let Some(document) = &document {
                 crate::graphql::in_query_order(document, operation.as_deref(), &mut response.data);
             }

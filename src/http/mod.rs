@@ -81,7 +81,10 @@ async fn caller(
         .and_then(bearer)
         .ok_or(AppError::InvalidToken)
         .and_then(tokens::credential)?;
-    let actor = tokens::authenticate_credential(&state.read, &token).await?;
+    let actor = state
+        .sign_ins
+        .sign_in(&state.db, &state.read, &token)
+        .await?;
     Ok((actor, Some(token)))
 }
 

@@ -195,7 +195,7 @@ pub async fn list(
 
 /// What identifies a caller's token without being the token: its hash. A live subscription
 /// keeps this, not the secret, to check on each event that the token is still good.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Credential(String);
 
 impl std::fmt::Debug for Credential {

@@ -631,6 +631,7 @@ async fn a_page_of_the_register_costs_the_same_statements_whatever_its_size() {
         edges { node { title area { name } groups { name parent { name } } items { reference } newsletters { title } createdBy { name } } }
       }
     }"#;
+    app.seen(p.commissioner.token()).await;
     let mut costs = Vec::new();
     for first in [2, 12] {
         let before = app.statements();

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
 use pyramid::workers::OutboxWorker;
-use sea_orm::EntityTrait;
+use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::Message;
@@ -497,4 +497,58 @@ async fn a_server_started_during_an_outage_waits_for_the_database() {
         .unwrap()
         .expect("the app builds");
     assert!(app.port() > 0);
+}
+
+/// A token revoked while the server could not hear the database (its listener cut off with
+/// everything else) is refused once the database is back: the server forgot the sign-ins it
+/// remembered when it lost the listener, and reads them afresh (`src/sign_ins.rs`).
+#[tokio::test]
+async fn a_token_revoked_during_an_outage_is_refused_once_the_database_is_back() {
+    let database = TestDatabase::create().await;
+    if !database.is_postgres() {
+        return; // SQLite remembers no sign-ins
+    }
+    let proxy = Proxy::start(5432).await;
+    let app = TestApp::spawn_on(database.through_port(proxy.port)).await;
+    let p = Pyramid::build(&app).await;
+    let me = || app.graphql(p.ppg_member.token(), "{ me { name } }", json!({}));
+    assert!(me().await.errors.is_empty());
+    assert!(app.remembers_sign_ins());
+
+    proxy.cut();
+    let direct = sea_orm::Database::connect(database.url.expose())
+        .await
+        .unwrap();
+    direct
+        .execute_unprepared(&format!(
+            "UPDATE api_tokens SET revoked_at = now() WHERE member_id = {}",
+            p.ppg_member.id.0
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        me().await.code(),
+        "UNAVAILABLE",
+        "while the database is away"
+    );
+
+    proxy.restore();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let answer = me().await;
+        assert!(
+            !answer.errors.is_empty(),
+            "the revoked token was let in: {:?}",
+            answer.data
+        );
+        if answer.code() == "UNAUTHENTICATED" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no recovery after the outage: {}",
+            answer.code()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

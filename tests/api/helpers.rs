@@ -128,6 +128,7 @@ pub struct TestApp {
     pub address: String,
     pub db: DatabaseConnection,
     statements: Arc<AtomicU64>,
+    sign_ins: Arc<pyramid::sign_ins::SignIns>,
     client: reqwest::Client,
     /// Kept so the database lives as long as the app.
     _database: TestDatabase,
@@ -205,11 +206,13 @@ impl TestApp {
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.db().clone();
         let statements = app.statement_counter();
+        let sign_ins = app.sign_ins();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
             db,
             statements,
+            sign_ins,
             client: reqwest::Client::new(),
             _database: database,
         }
@@ -272,6 +275,22 @@ impl TestApp {
     /// SQL statements run so far.
     pub fn statements(&self) -> u64 {
         self.statements.load(Ordering::SeqCst)
+    }
+
+    /// Whether this server remembers sign-ins now (on PostgreSQL, once it hears its listener).
+    pub fn remembers_sign_ins(&self) -> bool {
+        self.sign_ins.remembering()
+    }
+
+    /// The statements a request spends on a token this server has seen before: none on
+    /// PostgreSQL, which tells it of every change; one on SQLite, which reads it every time.
+    pub fn sign_in_statements(&self) -> u64 {
+        if self.remembers_sign_ins() { 0 } else { 1 }
+    }
+
+    /// Signs in once with `token`, so that later requests cost what a regular caller's do.
+    pub async fn seen(&self, token: Option<&str>) {
+        self.graphql(token, "{ __typename }", json!({})).await.ok();
     }
 
     /// Issues a token for a member directly through the service.

@@ -30,6 +30,7 @@ mod pagination;
 mod patterns;
 mod reports;
 mod schema;
+mod sign_ins;
 mod statements;
 mod subscriptions;
 mod translations;
