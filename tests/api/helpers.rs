@@ -288,6 +288,13 @@ impl TestApp {
         if self.remembers_sign_ins() { 0 } else { 1 }
     }
 
+    /// Waits until this server has heard every change committed so far: a membership changed
+    /// beside it (through a service, as another process would) reaches it with PostgreSQL's
+    /// notification, a moment later, as it would reach any other instance.
+    pub async fn settle(&self) {
+        self.sign_ins.settle().await;
+    }
+
     /// Signs in once with `token`, so that later requests cost what a regular caller's do.
     pub async fn seen(&self, token: Option<&str>) {
         self.graphql(token, "{ __typename }", json!({})).await.ok();

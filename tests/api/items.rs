@@ -659,6 +659,7 @@ async fn several_reports_of_one_matter_travel_together_without_losing_any() {
     pyramid::services::members::add_member(&app.db, &pyramid::domain::authz::Actor::System, add)
         .await
         .unwrap();
+    app.settle().await;
     let b = raise(
         &app,
         p.ppg_member.token(),
