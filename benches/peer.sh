@@ -2,7 +2,9 @@
 # Pyramid against PostGraphile (the peer in ../shared/peer) at national scale, one command from
 # the repository's root: builds the release binaries, loads both data sets the first time (~10
 # minutes), then runs the shared compare.sh and prints its table and RATIO line. Writes under
-# $PEER_STATE (default ./.peer). Stop both servers afterwards with ../shared/peer/stop.sh.
+# $PEER_STATE (default ./.peer). Stop both servers afterwards with
+# `PEER_STATE=$(pwd)/.peer ../shared/peer/stop.sh` (without PEER_STATE it looks elsewhere, misses
+# them, and the next run measures the old binary: start.sh keeps a server that is running).
 # Prints three tables (the dashboard and the item from compare.sh, then the district queue),
 # each with its RATIO line, and the server's peak RSS.
 set -e
