@@ -69,7 +69,8 @@ pub fn in_query_order(
     data: &mut Value,
 ) {
     if let Some(operation) = operation_of(document, operation_name) {
-        reorder(document, &[&operation.selection_set.node], data);
+        let mut plan = Plan::of(document, &[&operation.selection_set.node]);
+        reorder(document, &mut plan, data);
     }
 }
 
@@ -136,31 +137,113 @@ fn keys<'a>(
     }
 }
 
-/// Puts the maps of `value` in the order of `sets`. A key the selection does not name (there
+/// The response keys of some selection sets in order, each with the order of what is selected
+/// under it, worked out when the response first holds an object there: once for a list of
+/// fifty items, not once per item.
+struct Plan<'a> {
+    fields: Vec<Planned<'a>>,
+}
+
+struct Planned<'a> {
+    key: &'a Name,
+    subs: Vec<&'a SelectionSet>,
+    inner: Option<Plan<'a>>,
+}
+
+impl<'a> Plan<'a> {
+    fn of(document: &'a ExecutableDocument, sets: &[&'a SelectionSet]) -> Self {
+        let mut order = Vec::new();
+        keys(document, sets, &mut order, 0);
+        Plan {
+            fields: order
+                .into_iter()
+                .map(|(key, subs)| Planned {
+                    key,
+                    subs,
+                    inner: None,
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether the keys of `map` come in this order already.
+    fn holds(&self, map: &IndexMap<Name, Value>) -> bool {
+        let mut next = 0;
+        for field in &self.fields {
+            if let Some(at) = map.get_index_of(field.key) {
+                if at != next {
+                    return false;
+                }
+                next += 1;
+            }
+        }
+        next == map.len()
+    }
+}
+
+/// Puts the maps of `value` in the order of `plan`. A key the selection does not name (there
 /// is none in a valid response) keeps its place after those it does.
-fn reorder(document: &ExecutableDocument, sets: &[&SelectionSet], value: &mut Value) {
+fn reorder<'a>(document: &'a ExecutableDocument, plan: &mut Plan<'a>, value: &mut Value) {
     match value {
         Value::List(list) => {
             for element in list {
-                reorder(document, sets, element);
+                reorder(document, plan, element);
             }
         }
         Value::Object(map) => {
-            let mut order = Vec::new();
-            keys(document, sets, &mut order, 0);
-            let mut old = std::mem::take(map);
-            let mut sorted = IndexMap::with_capacity(old.len());
-            for (key, subs) in &order {
-                if let Some(mut child) = old.shift_remove(*key) {
-                    if subs.iter().any(|s| !s.items.is_empty()) {
-                        reorder(document, subs, &mut child);
+            if !plan.holds(map) {
+                let mut old = std::mem::take(map);
+                let mut sorted = IndexMap::with_capacity(old.len());
+                for field in &plan.fields {
+                    if let Some(child) = old.shift_remove(field.key) {
+                        sorted.insert(field.key.clone(), child);
                     }
-                    sorted.insert((*key).clone(), child);
+                }
+                sorted.extend(old);
+                *map = sorted;
+            }
+            for field in &mut plan.fields {
+                if field.subs.iter().all(|s| s.items.is_empty()) {
+                    continue;
+                }
+                if let Some(child @ (Value::Object(_) | Value::List(_))) = map.get_mut(field.key) {
+                    let inner = field
+                        .inner
+                        .get_or_insert_with(|| Plan::of(document, &field.subs));
+                    reorder(document, inner, child);
                 }
             }
-            sorted.extend(old);
-            *map = sorted;
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::parse_query;
+
+    use super::*;
+
+    fn ordered(query: &str, mut data: Value) -> String {
+        let document = parse_query(query).unwrap();
+        in_query_order(&document, None, &mut data);
+        serde_json::to_string(&data).unwrap()
+    }
+
+    /// Every element of a list is put in the query's order, whether or not the one before it
+    /// was already, down through fragments and nested objects; a key no selection names stays
+    /// after those it does.
+    #[test]
+    fn each_map_of_a_list_comes_in_the_order_of_the_query() {
+        let query = "{ items { b ...F c { y x } } } fragment F on Item { a }";
+        let data = async_graphql::value!({ "items": [
+            { "b": 1, "a": 2, "c": { "y": 3, "x": 4 } },
+            { "c": { "x": 5, "y": 6 }, "a": 7, "b": 8 },
+            { "extra": 0, "a": 9, "b": 10, "c": null },
+        ] });
+        assert_eq!(
+            ordered(query, data),
+            r#"{"items":[{"b":1,"a":2,"c":{"y":3,"x":4}},{"b":8,"a":7,"c":{"y":6,"x":5}},{"b":10,"a":9,"c":null,"extra":0}]}"#
+        );
     }
 }
