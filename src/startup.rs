@@ -61,7 +61,8 @@ pub async fn connect_with(
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
-            });
+            })
+            .map_sqlx_sqlite_pool_opts(stable_plans);
     } else {
         options.max_connections(16).min_connections(1);
     }
@@ -120,11 +121,47 @@ pub async fn connect_readers(
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_millis(limits.database_timeout_ms.max(1)) * 5)
         .max_connections(limits.sqlite_readers)
-        .map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::from_secs(10)));
+        .map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::from_secs(10)))
+        .map_sqlx_sqlite_pool_opts(stable_plans);
     let db = Database::connect(options)
         .await
         .with_context(|| format!("could not open read connections to the database at {url}"))?;
     Ok(counted(db, statements))
+}
+
+/// Each SQLite connection plans a statement once, whatever is later bound to it (the query
+/// planner stability guarantee, `SQLITE_DBCONFIG_ENABLE_QPSG`). Without it, SQLite 3.51 looks
+/// at the value bound to every `LIMIT ?` while planning, so each execution of a paged
+/// statement with a new binding is parsed and planned again: 13% of the server's CPU on the
+/// dashboard (BENCHMARKS.md). Our plans never depended on those values: there are no
+/// statistics tables, no partial index on the items, no `LIKE ?`.
+fn stable_plans(
+    pool: sea_orm::sqlx::pool::PoolOptions<sea_orm::sqlx::Sqlite>,
+) -> sea_orm::sqlx::pool::PoolOptions<sea_orm::sqlx::Sqlite> {
+    pool.after_connect(|connection, _| {
+        Box::pin(async move {
+            let mut handle = connection.lock_handle().await?;
+            let db = handle.as_raw_handle().as_ptr();
+            let mut now: std::ffi::c_int = 0;
+            // SAFETY: `db` is this connection's open handle, which sqlx's worker thread does not
+            // use while `handle` is locked; the call takes an int and an int pointer, as passed.
+            let rc = unsafe {
+                libsqlite3_sys::sqlite3_db_config(
+                    db,
+                    libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
+                    1 as std::ffi::c_int,
+                    &mut now as *mut std::ffi::c_int,
+                )
+            };
+            if rc != libsqlite3_sys::SQLITE_OK || now != 1 {
+                tracing::warn!(
+                    rc,
+                    "SQLite did not take the query planner stability guarantee"
+                );
+            }
+            Ok(())
+        })
+    })
 }
 
 fn counted(mut db: DatabaseConnection, statements: Arc<AtomicU64>) -> DatabaseConnection {
