@@ -642,7 +642,7 @@ impl ItemQuery {
         {
             let (page, read) =
                 related::glance_with(db, actor, filter, order, request, related).await?;
-            let reads = PageReads::new(read);
+            let reads = PageReads::glances(read);
             return Ok(pagination::connection(
                 page,
                 request,
@@ -654,7 +654,7 @@ impl ItemQuery {
             ));
         }
         let (page, read) = related::list_with(db, actor, filter, order, request, related).await?;
-        let reads = PageReads::new(read);
+        let reads = PageReads::rows(read);
         Ok(pagination::connection(
             page,
             request,
@@ -669,11 +669,20 @@ impl ItemQuery {
     /// One item by its reference (SI-2026-000123); `null` when there is none you may see.
     async fn item(&self, ctx: &Context<'_>, reference: String) -> Result<Option<ItemView>> {
         let related = related_under(&[ctx.look_ahead()]);
-        match related::by_reference_with(reader(ctx), actor(ctx), &reference, related).await {
-            Ok((item, read)) => Ok(Some(ItemView {
-                shown: Shown::Item(ItemNode(item)),
-                reads: PageReads::new(read),
-            })),
+        let (db, actor) = (reader(ctx), actor(ctx));
+        let read = if views::direct_answers(ctx)
+            && views::item_answers_from_glance(&ctx.item.node, &ctx.query_env.fragments)
+        {
+            related::glance_by_reference_with(db, actor, &reference, related)
+                .await
+                .map(|(glance, read)| (Shown::Glance(glance), PageReads::glances(read)))
+        } else {
+            related::by_reference_with(db, actor, &reference, related)
+                .await
+                .map(|(item, read)| (Shown::Item(ItemNode(item)), PageReads::rows(read)))
+        };
+        match read {
+            Ok((shown, reads)) => Ok(Some(ItemView { shown, reads })),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(error) => Err(error.into()),
         }

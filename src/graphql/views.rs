@@ -28,10 +28,8 @@ use super::ids;
 use super::items::{ItemEventKind, ItemNode, ItemStatus};
 use super::types::GroupKind;
 use crate::domain::GroupId;
-use crate::domain::group::Group;
-use crate::domain::item::ItemEvent;
 use crate::error::AppError;
-use crate::services::items::related::{Glance, Neighbours};
+use crate::services::items::related::{EventGlance, Glance, Glances, GroupGlance, Neighbours};
 
 /// Whether items are answered directly (`Settings::direct_answers`); without it in the
 /// schema's data, they are.
@@ -43,18 +41,27 @@ pub fn direct_answers<T>(ctx: &async_graphql::context::ContextBase<'_, T>) -> bo
 }
 
 /// What one page's statement read beside its items, shared by the page's items.
-pub struct PageReads {
-    neighbours: Neighbours,
-    /// Whether the loaders were handed the neighbours, for an item answered by its resolvers.
-    primed: tokio::sync::OnceCell<()>,
+pub enum PageReads {
+    /// Whole rows, handed to the loaders (once, `primed`) for the items' resolvers.
+    Rows {
+        neighbours: Neighbours,
+        primed: tokio::sync::OnceCell<()>,
+    },
+    /// Glances, for the walk. They are not whole rows, so the loaders are not primed with
+    /// them: an item the walk cannot answer is read whole by its resolvers.
+    Glances(Glances),
 }
 
 impl PageReads {
-    pub fn new(neighbours: Neighbours) -> Arc<Self> {
-        Arc::new(Self {
+    pub fn rows(neighbours: Neighbours) -> Arc<Self> {
+        Arc::new(Self::Rows {
             neighbours,
             primed: tokio::sync::OnceCell::new(),
         })
+    }
+
+    pub fn glances(glances: Glances) -> Arc<Self> {
+        Arc::new(Self::Glances(glances))
     }
 }
 
@@ -87,24 +94,23 @@ impl OutputType for ItemView {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        let walk = Walk {
-            fragments: &ctx.query_env.fragments,
-            reads: &self.reads.neighbours,
-        };
-        let direct = direct_answers(ctx);
-        let answer = match &self.shown {
-            _ if !direct => None,
-            Shown::Item(node) => walk.item(&Glance::from(&node.0), ctx.item),
-            Shown::Glance(glance) => walk.item(glance, ctx.item),
-        };
-        if let Some(value) = answer {
-            return Ok(value);
+        if direct_answers(ctx)
+            && let (Shown::Glance(glance), PageReads::Glances(reads)) = (&self.shown, &*self.reads)
+        {
+            let walk = Walk {
+                fragments: &ctx.query_env.fragments,
+                reads,
+            };
+            if let Some(value) = walk.item(glance, ctx.item) {
+                return Ok(value);
+            }
         }
         let request = ctx.data_unchecked::<RequestContext>();
-        self.reads
-            .primed
-            .get_or_init(|| request.loaders.prime(self.reads.neighbours.clone()))
-            .await;
+        if let PageReads::Rows { neighbours, primed } = &*self.reads {
+            primed
+                .get_or_init(|| request.loaders.prime(neighbours.clone()))
+                .await;
+        }
         match &self.shown {
             Shown::Item(node) => <ItemNode as OutputType>::resolve(node, ctx, field).await,
             Shown::Glance(glance) => {
@@ -151,6 +157,19 @@ pub fn page_answers_from_glances(items: &Field, fragments: &Fragments) -> bool {
         })
 }
 
+/// Whether `item(reference:)` can be answered from a `Glance`, the item's trail and the
+/// neighbours its statement reads: every field selected is a glance's, or `events` (which the
+/// one item's statement reads, a page's does not). As for a page, only what is read depends
+/// on this.
+pub fn item_answers_from_glance(item: &Field, fragments: &Fragments) -> bool {
+    fits_with(
+        fragments,
+        &item.selection_set.node,
+        &GLANCE_FIELDS,
+        &[("events", Some(&EVENT_FIELDS))],
+    )
+}
+
 type Fragments = HashMap<Name, Positioned<FragmentDefinition>>;
 
 /// The fields `Walk` answers, by type, each with the type of its value when it is an object:
@@ -190,11 +209,22 @@ static EVENT_FIELDS: Shape = Shape(&[
 
 /// Whether every field of `set` (through its fragments) is in `shape`, and so on down.
 fn fits(fragments: &Fragments, set: &SelectionSet, shape: &Shape) -> bool {
+    fits_with(fragments, set, shape, &[])
+}
+
+/// `fits`, with the fields of `also` allowed beside `shape`'s at the top.
+fn fits_with(
+    fragments: &Fragments,
+    set: &SelectionSet,
+    shape: &Shape,
+    also: &[(&'static str, Option<&'static Shape>)],
+) -> bool {
     selected(fragments, set).is_some_and(|fields| {
         fields.iter().all(|(_, field)| {
             shape
                 .0
                 .iter()
+                .chain(also)
                 .find(|(name, _)| *name == field.name.node.as_str())
                 .is_some_and(|(_, inner)| {
                     inner.is_none_or(|inner| fits(fragments, &field.selection_set.node, inner))
@@ -205,7 +235,7 @@ fn fits(fragments: &Fragments, set: &SelectionSet, shape: &Shape) -> bool {
 
 struct Walk<'a> {
     fragments: &'a Fragments,
-    reads: &'a Neighbours,
+    reads: &'a Glances,
 }
 
 /// An object being written, its fields in selection order.
@@ -268,7 +298,7 @@ impl<'a> Walk<'a> {
         Some(Value::Object(out))
     }
 
-    fn event(&self, event: &ItemEvent, selected: &Field) -> Option<Value> {
+    fn event(&self, event: &EventGlance, selected: &Field) -> Option<Value> {
         let mut out = Fields::new();
         for (key, field) in self.fields(&selected.selection_set.node)? {
             let value = match field.name.node.as_str() {
@@ -294,7 +324,7 @@ impl<'a> Walk<'a> {
         let Some(id) = id else {
             return Some(Value::Null);
         };
-        let group: &Group = self.reads.groups.get(&id)?;
+        let group: &GroupGlance = self.reads.groups.get(&id)?;
         let mut out = Fields::new();
         for (key, field) in self.fields(&selected.selection_set.node)? {
             let value = match field.name.node.as_str() {
@@ -364,8 +394,9 @@ mod tests {
     use super::*;
     use crate::domain::group::{GroupKind, GroupName};
     use crate::domain::item::{EventKind, Status};
-    use crate::domain::provider::{Provider, ProviderKind, ProviderName};
+    use crate::domain::provider::ProviderName;
     use crate::domain::{ItemEventId, ItemId, ProviderId};
+    use crate::services::items::related::ProviderGlance;
 
     /// Every field `page_answers_from_glances` lets through, two relations deep.
     fn everything(shape: &Shape, depth: usize) -> String {
@@ -383,14 +414,12 @@ mod tests {
         fields.join(" ")
     }
 
-    fn group(id: i64, kind: GroupKind, parent: Option<i64>) -> Group {
-        Group {
+    fn group(id: i64, kind: GroupKind, parent: Option<i64>) -> GroupGlance {
+        GroupGlance {
             id: GroupId(id),
             kind,
             name: GroupName::parse(&format!("Group {id}")).unwrap(),
             parent_id: parent.map(GroupId),
-            practice_code: None,
-            area_id: GroupId(1),
         }
     }
 
@@ -399,7 +428,7 @@ mod tests {
     /// asked; a field outside the gate's shapes, a directive or a repeated key is not.
     #[test]
     fn the_walk_answers_every_field_the_gate_lets_through() {
-        let mut reads = Neighbours::default();
+        let mut reads = Glances::default();
         for g in [
             group(1, GroupKind::Council, None),
             group(2, GroupKind::District, Some(1)),
@@ -409,29 +438,21 @@ mod tests {
         }
         reads.providers.insert(
             ProviderId(7),
-            Provider {
+            ProviderGlance {
                 id: ProviderId(7),
                 name: ProviderName::parse("Trentvale Hospitals").unwrap(),
-                kind: ProviderKind::AcuteTrust,
-                ods_code: None,
-                parent_id: None,
             },
         );
         reads.events.insert(
             ItemEventId(9),
-            ItemEvent {
+            EventGlance {
                 id: ItemEventId(9),
-                item_id: ItemId(5),
                 at: Utc::now(),
-                actor_id: None,
                 kind: EventKind::Escalated,
                 from_status: Some(Status::AtDistrict),
                 to_status: Status::AtCouncil,
                 from_group_id: Some(GroupId(2)),
                 group_id: GroupId(1),
-                note: None,
-                outcome: None,
-                meeting_id: None,
             },
         );
         let glance = Glance {
@@ -497,5 +518,34 @@ mod tests {
         }
         let (_, value) = answer("reference body");
         assert!(value.is_none(), "the resolvers answer the body");
+    }
+
+    /// One item by reference may also show its trail from a glance; anything else of the
+    /// item, or of its events, sends it to the resolvers.
+    #[test]
+    fn one_item_is_answered_from_a_glance_with_its_trail_and_nothing_more() {
+        let gate = |item: &str| {
+            let query = format!("{{ item(reference: \"SI-2026-000001\") {{ {item} }} }}");
+            let document = parse_query(&query).unwrap();
+            let DocumentOperations::Single(operation) = &document.operations else {
+                panic!("one operation");
+            };
+            let Selection::Field(field) = &operation.node.selection_set.node.items[0].node else {
+                panic!("a field");
+            };
+            item_answers_from_glance(&field.node, &document.fragments)
+        };
+        let peer = "reference title events { kind at group { name } fromGroup { name } }";
+        assert!(gate(peer), "{peer}");
+        assert!(gate(&everything(&GLANCE_FIELDS, 2)));
+        for outside in [
+            "reference body events { kind }",
+            "reference events { note }",
+            "reference events { group { practiceCode } }",
+            "reference events { kind } events { at }",
+            "reference ...on Item { submitter { name } }",
+        ] {
+            assert!(!gate(outside), "{outside}");
+        }
     }
 }

@@ -23,10 +23,10 @@ use sea_orm::{
 use super::rows::{bad_stored, event_from_model, from_model, not_found};
 use super::search::{ItemFilter, ItemOrder, listing};
 use crate::domain::authz::Actor;
-use crate::domain::group::Group;
-use crate::domain::item::{Item, ItemEvent, Status};
+use crate::domain::group::{Group, GroupKind, GroupName};
+use crate::domain::item::{EventKind, Item, ItemEvent, Status};
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::provider::Provider;
+use crate::domain::provider::{Provider, ProviderName};
 use crate::domain::text::RedactedText;
 use crate::domain::{GroupId, ItemEventId, ItemId, ProviderId};
 use crate::entities::{group as group_db, item as db, item_event as event_db, provider};
@@ -117,6 +117,70 @@ pub struct Neighbours {
     pub trails: HashMap<ItemId, Vec<ItemEvent>>,
 }
 
+/// What the key queries show of a group (`graphql/views.rs` writes no other field of one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupGlance {
+    pub id: GroupId,
+    pub kind: GroupKind,
+    pub name: GroupName,
+    pub parent_id: Option<GroupId>,
+}
+
+/// What the key queries show of a provider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderGlance {
+    pub id: ProviderId,
+    pub name: ProviderName,
+}
+
+/// What the key queries show of an event: not its note, outcome, meeting or actor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventGlance {
+    pub id: ItemEventId,
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
+    pub from_group_id: Option<GroupId>,
+    pub group_id: GroupId,
+}
+
+/// `Neighbours`, as glances: what a page answered from glances reads beside its items. These
+/// are not whole rows, so they never prime the loaders; an item the walk cannot answer after
+/// all is read again whole.
+#[derive(Debug, Default, Clone)]
+pub struct Glances {
+    pub groups: HashMap<GroupId, GroupGlance>,
+    pub providers: HashMap<ProviderId, ProviderGlance>,
+    pub events: HashMap<ItemEventId, EventGlance>,
+    pub trails: HashMap<ItemId, Vec<EventGlance>>,
+}
+
+/// How much of each joined table a statement reads: every column (the rows the loaders are
+/// primed with), or a glance's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Width {
+    All,
+    Glance,
+}
+
+const GROUP_GLANCE: [group_db::Column; 4] = [
+    group_db::Column::Id,
+    group_db::Column::Kind,
+    group_db::Column::Name,
+    group_db::Column::ParentId,
+];
+const PROVIDER_GLANCE: [provider::Column; 2] = [provider::Column::Id, provider::Column::Name];
+const EVENT_GLANCE: [event_db::Column; 7] = [
+    event_db::Column::Id,
+    event_db::Column::At,
+    event_db::Column::Kind,
+    event_db::Column::FromStatus,
+    event_db::Column::ToStatus,
+    event_db::Column::FromGroupId,
+    event_db::Column::GroupId,
+];
+
 /// `list`, with the neighbours `related` names read in the same statement.
 pub async fn list_with(
     conn: &impl ConnectionTrait,
@@ -135,7 +199,7 @@ pub async fn list_with(
         ..related
     };
     let mut columns = Columns::after(db::Column::iter().count());
-    join(&mut query, &mut columns, related);
+    join(&mut query, &mut columns, related, Width::All);
     let rows = conn.query_all(&query).await?;
     let mut neighbours = Neighbours::default();
     let mut items = Vec::with_capacity(rows.len());
@@ -215,7 +279,8 @@ fn glance_at(row: &QueryResult) -> AppResult<Glance> {
 }
 
 /// `list_with` for a page that shows only what a `Glance` holds: the same statement (the same
-/// filter, order, keyset and visibility), selecting those columns of `items` and no others.
+/// filter, order, keyset and visibility), selecting those columns of `items` and a glance's of
+/// each neighbour, and no others.
 pub async fn glance_with(
     conn: &impl ConnectionTrait,
     actor: &Actor,
@@ -223,7 +288,7 @@ pub async fn glance_with(
     order: ItemOrder,
     page: PageRequest,
     related: Related,
-) -> AppResult<(Page<Glance>, Neighbours)> {
+) -> AppResult<(Page<Glance>, Glances)> {
     let mut query = listing(conn, actor, filter, order, page)
         .await?
         .into_query();
@@ -237,14 +302,14 @@ pub async fn glance_with(
         ..related
     };
     let mut columns = Columns::after(GLANCE.len());
-    join(&mut query, &mut columns, related);
+    join(&mut query, &mut columns, related, Width::Glance);
     let rows = conn.query_all(&query).await?;
-    let mut neighbours = Neighbours::default();
+    let mut neighbours = Glances::default();
     let mut items = Vec::with_capacity(rows.len());
     for (n, row) in rows.iter().enumerate() {
         items.push(glance_at(row)?);
         if (n as u64) < page.first {
-            read(row, &columns, related, &mut neighbours)?;
+            read_glances(row, &columns, related, &mut neighbours)?;
         }
     }
     Ok((Page::from_overfetch(items, page), neighbours))
@@ -260,33 +325,7 @@ pub async fn by_reference_with(
 ) -> AppResult<(Item, Neighbours)> {
     let mut query = super::by_reference_query(actor, reference)?.into_query();
     let mut columns = Columns::after(db::Column::iter().count());
-    join(&mut query, &mut columns, related);
-    if related.events {
-        join_all::<event_db::Entity>(
-            &mut query,
-            &mut columns,
-            EV,
-            Expr::col((Alias::new(EV.alias), event_db::Column::ItemId))
-                .equals((db::Entity, db::Column::Id)),
-        );
-        if related.event_groups {
-            group_of(
-                &mut query,
-                &mut columns,
-                EVG,
-                EV.alias,
-                event_db::Column::GroupId,
-            );
-            group_of(
-                &mut query,
-                &mut columns,
-                EVF,
-                EV.alias,
-                event_db::Column::FromGroupId,
-            );
-        }
-        query.order_by((Alias::new(EV.alias), event_db::Column::Id), Order::Asc);
-    }
+    join_one(&mut query, &mut columns, related, Width::All);
     let rows = conn.query_all(&query).await?;
     let Some(first) = rows.first() else {
         return Err(not_found());
@@ -309,17 +348,100 @@ pub async fn by_reference_with(
     Ok((item, neighbours))
 }
 
-/// Left-joins `E` as `alias` on `on`, selecting each of its columns as `{alias}_{column}`.
+/// `by_reference_with` for an item shown only by what a `Glance` holds, with its trail: the
+/// same statement, selecting those columns of `items` and a glance's of each neighbour. Each
+/// of the item's rows (one per event) would otherwise carry its body and every other column
+/// again.
+pub async fn glance_by_reference_with(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    reference: &str,
+    related: Related,
+) -> AppResult<(Glance, Glances)> {
+    let mut query = super::by_reference_query(actor, reference)?.into_query();
+    query.clear_selects();
+    for column in GLANCE {
+        query.column((db::Entity, column));
+    }
+    let mut columns = Columns::after(GLANCE.len());
+    join_one(&mut query, &mut columns, related, Width::Glance);
+    let rows = conn.query_all(&query).await?;
+    let Some(first) = rows.first() else {
+        return Err(not_found());
+    };
+    let item = glance_at(first)?;
+    let mut neighbours = Glances::default();
+    for row in &rows {
+        read_glances(row, &columns, related, &mut neighbours)?;
+        if related.events {
+            let trail = neighbours.trails.entry(item.id).or_default();
+            if let Some(event) = event_glance_in(row, &columns, EV)? {
+                trail.push(event);
+            }
+            if related.event_groups {
+                group_glance_in(row, &columns, EVG, &mut neighbours.groups)?;
+                group_glance_in(row, &columns, EVF, &mut neighbours.groups)?;
+            }
+        }
+    }
+    Ok((item, neighbours))
+}
+
+/// `join`, and for one item its events (one row each, oldest first) with their groups.
+fn join_one(query: &mut SelectStatement, columns: &mut Columns, related: Related, width: Width) {
+    join(query, columns, related, width);
+    if related.events {
+        join_all::<event_db::Entity>(
+            query,
+            columns,
+            EV,
+            Expr::col((Alias::new(EV.alias), event_db::Column::ItemId))
+                .equals((db::Entity, db::Column::Id)),
+            width_of(width, &EVENT_GLANCE),
+        );
+        if related.event_groups {
+            group_of(
+                query,
+                columns,
+                EVG,
+                EV.alias,
+                event_db::Column::GroupId,
+                width,
+            );
+            group_of(
+                query,
+                columns,
+                EVF,
+                EV.alias,
+                event_db::Column::FromGroupId,
+                width,
+            );
+        }
+        query.order_by((Alias::new(EV.alias), event_db::Column::Id), Order::Asc);
+    }
+}
+
+/// The columns of `E` a statement of `width` reads: all of them, or `glance`.
+fn width_of<C: ColumnTrait + Iterable>(width: Width, glance: &[C]) -> Vec<C> {
+    match width {
+        Width::All => C::iter().collect(),
+        Width::Glance => glance.to_vec(),
+    }
+}
+
+/// Left-joins `E` as `alias` on `on`, selecting each of `read` (its id first) as
+/// `{alias}_{column}`.
 fn join_all<E: EntityTrait>(
     query: &mut SelectStatement,
     columns: &mut Columns,
     joined: Joined,
     on: SimpleExpr,
+    read: Vec<E::Column>,
 ) {
     let table = Alias::new(joined.alias);
     query.join_as(JoinType::LeftJoin, E::default(), table.clone(), on);
     columns.starts[joined.slot] = Some(columns.next);
-    for column in E::Column::iter() {
+    for column in read {
         query.expr_as(
             Expr::col((table.clone(), column)),
             Alias::new(format!("{}{}", joined.prefix, column.as_str())),
@@ -335,6 +457,7 @@ fn group_of(
     joined: Joined,
     from: &str,
     column: impl ColumnTrait,
+    width: Width,
 ) {
     join_all::<group_db::Entity>(
         query,
@@ -342,19 +465,27 @@ fn group_of(
         joined,
         Expr::col((Alias::new(joined.alias), group_db::Column::Id))
             .equals((Alias::new(from), column)),
+        width_of(width, &GROUP_GLANCE),
     );
 }
 
-fn join(query: &mut SelectStatement, columns: &mut Columns, related: Related) {
+fn join(query: &mut SelectStatement, columns: &mut Columns, related: Related, width: Width) {
     let items = || Alias::new(ITEMS);
     if related.origin_group || related.origin_parent {
-        group_of(query, columns, OG, ITEMS, db::Column::OriginGroupId);
+        group_of(query, columns, OG, ITEMS, db::Column::OriginGroupId, width);
     }
     if related.origin_parent {
-        group_of(query, columns, OGP, OG.alias, group_db::Column::ParentId);
+        group_of(
+            query,
+            columns,
+            OGP,
+            OG.alias,
+            group_db::Column::ParentId,
+            width,
+        );
     }
     if related.current_group {
-        group_of(query, columns, CG, ITEMS, db::Column::CurrentGroupId);
+        group_of(query, columns, CG, ITEMS, db::Column::CurrentGroupId, width);
     }
     if related.provider {
         join_all::<provider::Entity>(
@@ -363,6 +494,7 @@ fn join(query: &mut SelectStatement, columns: &mut Columns, related: Related) {
             PR,
             Expr::col((Alias::new(PR.alias), provider::Column::Id))
                 .equals((items(), db::Column::ProviderId)),
+            width_of(width, &PROVIDER_GLANCE),
         );
     }
     if related.latest_event || related.latest_event_group {
@@ -372,10 +504,18 @@ fn join(query: &mut SelectStatement, columns: &mut Columns, related: Related) {
             LE,
             Expr::col((Alias::new(LE.alias), event_db::Column::Id))
                 .equals((items(), db::Column::LatestEventId)),
+            width_of(width, &EVENT_GLANCE),
         );
     }
     if related.latest_event_group {
-        group_of(query, columns, LEG, LE.alias, event_db::Column::GroupId);
+        group_of(
+            query,
+            columns,
+            LEG,
+            LE.alias,
+            event_db::Column::GroupId,
+            width,
+        );
     }
 }
 
@@ -525,4 +665,120 @@ fn read(
         group_in(row, columns, LEG, &mut into.groups)?;
     }
     Ok(())
+}
+
+/// `read`, for a statement of glances.
+fn read_glances(
+    row: &QueryResult,
+    columns: &Columns,
+    related: Related,
+    into: &mut Glances,
+) -> AppResult<()> {
+    if related.origin_group || related.origin_parent {
+        group_glance_in(row, columns, OG, &mut into.groups)?;
+    }
+    if related.origin_parent {
+        group_glance_in(row, columns, OGP, &mut into.groups)?;
+    }
+    if related.current_group {
+        group_glance_in(row, columns, CG, &mut into.groups)?;
+    }
+    if related.provider
+        && let Some(id) = found(row, columns, PR)?
+        && !into.providers.contains_key(&ProviderId(id))
+    {
+        let at = columns.start(PR);
+        let name: String = row.try_get_by_index(at + 1)?;
+        debug_assert_eq!(name, row.try_get::<String>(PR.prefix, "name")?);
+        let provider = ProviderGlance {
+            id: ProviderId(id),
+            name: ProviderName::parse(&name)
+                .map_err(|_| crate::services::corrupt("providers", id, "name"))?,
+        };
+        into.providers.insert(provider.id, provider);
+    }
+    if (related.latest_event || related.latest_event_group)
+        && let Some(event) = event_glance_in(row, columns, LE)?
+    {
+        into.events.insert(event.id, event);
+    }
+    if related.latest_event_group {
+        group_glance_in(row, columns, LEG, &mut into.groups)?;
+    }
+    Ok(())
+}
+
+/// The group joined as `joined` (`GROUP_GLANCE`'s columns), unless it was read already.
+fn group_glance_in(
+    row: &QueryResult,
+    columns: &Columns,
+    joined: Joined,
+    groups: &mut HashMap<GroupId, GroupGlance>,
+) -> AppResult<()> {
+    let Some(id) = found(row, columns, joined)? else {
+        return Ok(());
+    };
+    if groups.contains_key(&GroupId(id)) {
+        return Ok(());
+    }
+    let at = columns.start(joined);
+    let corrupt = |what| crate::services::corrupt("groups", id, what);
+    let kind: String = row.try_get_by_index(at + 1)?;
+    let name: String = row.try_get_by_index(at + 2)?;
+    let parent_id: Option<i64> = row.try_get_by_index(at + 3)?;
+    debug_assert_eq!(
+        (&kind, &name, parent_id),
+        (
+            &row.try_get::<String>(joined.prefix, "kind")?,
+            &row.try_get::<String>(joined.prefix, "name")?,
+            row.try_get::<Option<i64>>(joined.prefix, "parent_id")?
+        ),
+        "{} read by position",
+        joined.alias
+    );
+    let group = GroupGlance {
+        id: GroupId(id),
+        kind: GroupKind::from_db(&kind).ok_or_else(|| corrupt("kind"))?,
+        name: GroupName::parse(&name).map_err(|_| corrupt("name"))?,
+        parent_id: parent_id.map(GroupId),
+    };
+    groups.insert(group.id, group);
+    Ok(())
+}
+
+/// The event joined as `joined` (`EVENT_GLANCE`'s columns), if the join found one.
+fn event_glance_in(
+    row: &QueryResult,
+    columns: &Columns,
+    joined: Joined,
+) -> AppResult<Option<EventGlance>> {
+    let Some(id) = found(row, columns, joined)? else {
+        return Ok(None);
+    };
+    let at = columns.start(joined);
+    let bad = |what| crate::services::corrupt("item_events", id, what);
+    let status = |stored: &str| Status::from_db(stored).ok_or_else(|| bad("status"));
+    let kind: String = row.try_get_by_index(at + 2)?;
+    let from_status: Option<String> = row.try_get_by_index(at + 3)?;
+    let to_status: String = row.try_get_by_index(at + 4)?;
+    let event = EventGlance {
+        id: ItemEventId(id),
+        at: row.try_get_by_index(at + 1)?,
+        kind: EventKind::from_db(&kind).ok_or_else(|| bad("kind"))?,
+        from_status: from_status.as_deref().map(status).transpose()?,
+        to_status: status(&to_status)?,
+        from_group_id: row.try_get_by_index::<Option<i64>>(at + 5)?.map(GroupId),
+        group_id: GroupId(row.try_get_by_index(at + 6)?),
+    };
+    debug_assert_eq!(
+        (event.at, &kind, event.group_id.0),
+        (
+            row.try_get::<DateTime<Utc>>(joined.prefix, "at")?,
+            &row.try_get::<String>(joined.prefix, "kind")?,
+            row.try_get::<i64>(joined.prefix, "group_id")?
+        ),
+        "{} read by position",
+        joined.alias
+    );
+    Ok(Some(event))
 }
