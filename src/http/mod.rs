@@ -101,9 +101,16 @@ async fn healthz(Data(state): Data<&AppState>) -> Response {
 
 #[handler]
 fn metrics_text(Data(state): Data<&AppState>) -> Response {
-    state
-        .metrics
-        .render()
-        .with_content_type("text/plain; version=0.0.4")
+    let mut text = state.metrics.render();
+    text.push_str(
+        "# HELP pyramid_sign_ins_remembering 1 while this instance remembers sign-ins (it hears \
+         every change to tokens and memberships), 0 while each request reads its token.\n\
+         # TYPE pyramid_sign_ins_remembering gauge\n",
+    );
+    text.push_str(&format!(
+        "pyramid_sign_ins_remembering {}\n",
+        u8::from(state.sign_ins.remembering())
+    ));
+    text.with_content_type("text/plain; version=0.0.4")
         .into_response()
 }

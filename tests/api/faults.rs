@@ -531,6 +531,11 @@ async fn a_token_revoked_during_an_outage_is_refused_once_the_database_is_back()
         "UNAVAILABLE",
         "while the database is away"
     );
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("\npyramid_sign_ins_remembering 0\n"),
+        "an operator sees that sign-ins are not remembered while the listener is away: {metrics}"
+    );
 
     proxy.restore();
     let deadline = Instant::now() + Duration::from_secs(20);

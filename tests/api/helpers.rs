@@ -282,6 +282,11 @@ impl TestApp {
         self.sign_ins.remembering()
     }
 
+    /// Waits at most `wait` for the server to hear its sign-ins listener (PostgreSQL only).
+    pub async fn hears_sign_ins_within(&self, wait: std::time::Duration) -> bool {
+        self.sign_ins.hearing_within(wait).await
+    }
+
     /// The statements a request spends on a token this server has seen before: none on
     /// PostgreSQL, which tells it of every change; one on SQLite, which reads it every time.
     pub fn sign_in_statements(&self) -> u64 {

@@ -63,3 +63,23 @@ async fn metrics_count_requests_errors_and_latency_per_operation_type() {
     assert!(value("pyramid_db_statements_total") > 0.0);
     assert!(value("pyramid_http_requests_total") >= 3.0);
 }
+
+/// An operator can see whether an instance remembers sign-ins: on PostgreSQL once its listener
+/// hears, never on SQLite (where each request reads its token).
+#[tokio::test]
+async fn metrics_say_whether_sign_ins_are_remembered() {
+    let app = TestApp::spawn().await;
+    let postgres = sea_orm::ConnectionTrait::get_database_backend(&app.db)
+        == sea_orm::DatabaseBackend::Postgres;
+    if postgres {
+        app.hears_sign_ins_within(std::time::Duration::from_secs(10))
+            .await;
+    }
+    let text = app.get("/metrics").await.text().await.unwrap();
+    let expected = if postgres { 1 } else { 0 };
+    assert!(
+        text.lines()
+            .any(|line| line == format!("pyramid_sign_ins_remembering {expected}")),
+        "{text}"
+    );
+}
