@@ -134,7 +134,8 @@ pub async fn connect_readers(
 /// at the value bound to every `LIMIT ?` while planning, so each execution of a paged
 /// statement with a new binding is parsed and planned again: 13% of the server's CPU on the
 /// dashboard (BENCHMARKS.md). Our plans never depended on those values: there are no
-/// statistics tables, no partial index on the items, no `LIKE ?`.
+/// statistics tables, no partial index on the items, and the one `LIKE ?` (provider search)
+/// is on `lower(name)`, which no index serves whatever the pattern.
 fn stable_plans(
     pool: sea_orm::sqlx::pool::PoolOptions<sea_orm::sqlx::Sqlite>,
 ) -> sea_orm::sqlx::pool::PoolOptions<sea_orm::sqlx::Sqlite> {

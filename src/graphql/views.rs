@@ -4,8 +4,9 @@
 //! boxed future, a lookup of the field's name among the type's forty, and for every relation a
 //! `load_one` on a loader primed with the page's neighbours (`services::items::related`). That
 //! machinery was most of the server's time on the key queries. Here an item whose selection
-//! uses only the fields of the key queries (`GLANCE_FIELDS` and the arms of `Walk`) is written as a GraphQL value in
-//! one synchronous walk of its selection set, from the item and the neighbours read with it.
+//! uses only the fields of the key queries (`GLANCE_FIELDS` and the arms of `Walk`) is read as a
+//! glance with glances of its neighbours (`related::Glances`), and written as a GraphQL value in
+//! one synchronous walk of its selection set.
 //! Anything else (another field, a directive, a repeated response key, a neighbour that was not
 //! read) is answered by `ItemNode`'s resolvers, as before, so this decides nothing: every value
 //! comes from the same data through the same conversions (the same enums, scalars and global
@@ -67,10 +68,10 @@ impl PageReads {
 
 /// What a page holds of one of its items.
 pub enum Shown {
-    /// All of it (a page whose selection needs more than a glance, `item(reference:)`).
+    /// All of it, for the resolvers (a selection that needs more than a glance).
     Item(ItemNode),
-    /// What the key queries show (`related::glance_with`); the rest is read again when a
-    /// field asks for it.
+    /// What the key queries show (`related::glance_with`, `glance_by_reference_with`), for
+    /// the walk; the rest is read again when a field asks for it.
     Glance(Glance),
 }
 

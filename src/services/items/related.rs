@@ -230,23 +230,6 @@ pub struct Glance {
     pub latest_event_id: Option<ItemEventId>,
 }
 
-impl From<&Item> for Glance {
-    fn from(item: &Item) -> Self {
-        Self {
-            id: item.id,
-            reference: item.reference.clone(),
-            title: item.title.clone(),
-            status: item.status,
-            created_at: item.created_at,
-            updated_at: item.updated_at,
-            origin_group_id: item.origin_group_id,
-            current_group_id: item.current_group_id,
-            provider_id: item.provider_id,
-            latest_event_id: item.latest_event_id,
-        }
-    }
-}
-
 /// The columns of `items` a `Glance` holds, in the order `glance_at` reads them.
 const GLANCE: [db::Column; 10] = [
     db::Column::Id,
