@@ -11,7 +11,8 @@ use tokio_util::task::TaskTracker;
 
 use crate::configuration::Limits;
 use crate::graphql::AppSchema;
-use crate::limits::RateLimits;
+use crate::graphql::documents::Documents;
+use crate::limits::{RateLimits, Turns};
 use crate::metrics::Metrics;
 use crate::sign_ins::SignIns;
 
@@ -24,10 +25,14 @@ pub struct AppState {
     pub read: DatabaseConnection,
     /// What `POST /graphql` executes on (no extensions; see `graphql::build_http_schema`).
     pub schema: AppSchema,
+    /// Parsed documents of recent queries (`graphql::documents`).
+    pub documents: Arc<Documents>,
     /// What live subscriptions run on (with the extensions).
     pub live_schema: AppSchema,
     pub metrics: Arc<Metrics>,
     pub rate: Arc<RateLimits>,
+    /// GraphQL requests worked on at once, the rest waiting in order (`limits::Turns`).
+    pub turns: Arc<Turns>,
     pub limits: Limits,
     /// Who each token signs in as, while PostgreSQL tells of every change (`sign_ins.rs`).
     pub sign_ins: Arc<SignIns>,

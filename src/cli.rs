@@ -240,6 +240,7 @@ pub fn main() -> ExitCode {
         }
     };
     init_tracing(&cli.settings.log);
+    crate::startup::configure_sqlite();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {

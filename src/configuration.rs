@@ -265,6 +265,17 @@ pub struct Limits {
         global = true
     )]
     pub sqlite_readers: u32,
+
+    /// GraphQL requests worked on at once; later ones wait their turn, first come first served
+    /// (0: no limit). A short queue answered in order keeps the slowest answers close to the
+    /// typical one under load (BENCHMARKS.md).
+    #[arg(
+        long,
+        env = "PYRAMID_REQUESTS_AT_ONCE",
+        default_value_t = 8,
+        global = true
+    )]
+    pub requests_at_once: usize,
 }
 
 impl Default for Limits {
@@ -282,6 +293,7 @@ impl Default for Limits {
             database_timeout_ms: 1_000,
             shutdown_grace_secs: 10,
             sqlite_readers: 4,
+            requests_at_once: 8,
         }
     }
 }

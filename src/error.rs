@@ -30,6 +30,8 @@ pub enum AppError {
     },
     /// The database (or another service Pyramid needs) does not answer just now.
     Unavailable,
+    /// More requests than this server can work on just now: one waited too long for its turn.
+    Busy,
     Internal(Arc<anyhow::Error>),
 }
 
@@ -48,6 +50,7 @@ impl AppError {
             AppError::Conflict(_) => "CONFLICT",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Unavailable => "UNAVAILABLE",
+            AppError::Busy => "BUSY",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -70,6 +73,7 @@ impl AppError {
                 "Too many requests from you just now: nothing was done. Please wait {retry_after_secs} s and try again."
             ),
             AppError::Unavailable => "Pyramid cannot reach its database just now, so nothing was changed. Please try again in a minute.".to_owned(),
+            AppError::Busy => "Pyramid has more requests than it can answer just now, so nothing was done. Please try again in a few seconds.".to_owned(),
             AppError::Internal(_) => "Something went wrong on our side and nothing was changed. Please try again in a moment.".to_owned(),
         }
     }

@@ -121,6 +121,42 @@ impl RateLimits {
     }
 }
 
+/// GraphQL requests worked on at once; the others wait their turn in the order they came
+/// (tokio's semaphore is fair). Under load a short queue served in order answers each request
+/// in about the same time, where letting every request compete at once for the processors and
+/// the database connections answers some fast and the rest late (BENCHMARKS.md, "Turns").
+pub struct Turns {
+    permits: Option<tokio::sync::Semaphore>,
+    /// How long a request may wait for its turn before it is answered `BUSY`.
+    wait: Duration,
+}
+
+/// No turn came within the wait: the server has more work than it can do just now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
+impl Turns {
+    pub fn new(limits: &Limits) -> Self {
+        Self {
+            permits: (limits.requests_at_once > 0)
+                .then(|| tokio::sync::Semaphore::new(limits.requests_at_once)),
+            wait: Duration::from_millis(limits.database_timeout_ms.max(1)) * 5,
+        }
+    }
+
+    /// Waits for a turn; the turn ends when the returned permit is dropped.
+    pub async fn take(&self) -> Result<Option<tokio::sync::SemaphorePermit<'_>>, Busy> {
+        let Some(permits) = &self.permits else {
+            return Ok(None);
+        };
+        match tokio::time::timeout(self.wait, permits.acquire()).await {
+            Ok(Ok(permit)) => Ok(Some(permit)),
+            // Timed out, or closed (never: nothing closes it).
+            _ => Err(Busy),
+        }
+    }
+}
+
 /// Connections open now, in all and per client address.
 #[derive(Default)]
 struct Open {

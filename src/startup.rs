@@ -14,7 +14,7 @@ use crate::app::{AppState, Shutdown};
 use crate::configuration::{DatabaseUrl, Limits, Settings};
 use crate::graphql;
 use crate::http;
-use crate::limits::{LimitedAcceptor, RateLimits};
+use crate::limits::{LimitedAcceptor, RateLimits, Turns};
 use crate::metrics::{GraphqlMetrics, Metrics};
 use crate::sign_ins::SignIns;
 
@@ -165,6 +165,71 @@ fn stable_plans(
     })
 }
 
+/// What SQLite is told once per process, before it opens anything: allocate with mimalloc, the
+/// allocator the rest of the server uses, rather than the system's malloc, and keep no memory
+/// statistics (which take a process-wide lock around every allocation). sqlx copies every value
+/// of every row it reads, so the SQLite dashboard allocates a few thousand times per request
+/// from several connection threads at once (BENCHMARKS.md). `sqlite3_config` must not run
+/// while another thread uses SQLite, so the binaries call this first thing in `main`, before
+/// the runtime starts; SQLite keeps its defaults where it is not called (the tests' harness).
+pub fn configure_sqlite() {
+    if std::env::var_os("PYRAMID_SQLITE_DEFAULTS").is_some() {
+        return;
+    }
+    use libsqlite3_sys as ffi;
+    use std::ffi::{c_int, c_void};
+    unsafe extern "C" fn malloc(n: c_int) -> *mut c_void {
+        // SAFETY: mimalloc's malloc takes any size; SQLite asks for n > 0.
+        unsafe { libmimalloc_sys::mi_malloc(n.max(0) as usize) }
+    }
+    unsafe extern "C" fn free(p: *mut c_void) {
+        // SAFETY: SQLite frees only what `malloc` or `realloc` above gave it.
+        unsafe { libmimalloc_sys::mi_free(p) }
+    }
+    unsafe extern "C" fn realloc(p: *mut c_void, n: c_int) -> *mut c_void {
+        // SAFETY: as for `free`.
+        unsafe { libmimalloc_sys::mi_realloc(p, n.max(0) as usize) }
+    }
+    unsafe extern "C" fn size(p: *mut c_void) -> c_int {
+        // SAFETY: as for `free`; SQLite's allocations are below 2 GiB.
+        unsafe { libmimalloc_sys::mi_usable_size(p) as c_int }
+    }
+    unsafe extern "C" fn roundup(n: c_int) -> c_int {
+        // SAFETY: a pure function of the size.
+        let rounded = unsafe { libmimalloc_sys::mi_good_size(n.max(0) as usize) };
+        c_int::try_from(rounded).unwrap_or(n)
+    }
+    unsafe extern "C" fn init(_: *mut c_void) -> c_int {
+        ffi::SQLITE_OK
+    }
+    unsafe extern "C" fn shutdown(_: *mut c_void) {}
+    let methods = ffi::sqlite3_mem_methods {
+        xMalloc: Some(malloc),
+        xFree: Some(free),
+        xRealloc: Some(realloc),
+        xSize: Some(size),
+        xRoundup: Some(roundup),
+        xInit: Some(init),
+        xShutdown: Some(shutdown),
+        pAppData: std::ptr::null_mut(),
+    };
+    // SAFETY: called before any thread uses SQLite (see above); SQLite copies `methods` before
+    // `sqlite3_config` returns; the second call takes an int, as passed.
+    let (allocator, statistics) = unsafe {
+        (
+            ffi::sqlite3_config(ffi::SQLITE_CONFIG_MALLOC, &methods as *const _),
+            ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int),
+        )
+    };
+    if allocator != ffi::SQLITE_OK || statistics != ffi::SQLITE_OK {
+        tracing::warn!(
+            allocator,
+            statistics,
+            "SQLite kept its own allocator settings (it was in use already)"
+        );
+    }
+}
+
 fn counted(mut db: DatabaseConnection, statements: Arc<AtomicU64>) -> DatabaseConnection {
     db.set_metric_callback(move |info| {
         statements.fetch_add(1, Ordering::Relaxed);
@@ -277,9 +342,11 @@ impl Application {
                 db,
                 read,
                 schema,
+                documents: Arc::default(),
                 live_schema,
                 metrics,
                 rate: Arc::new(RateLimits::new(&settings.limits)),
+                turns: Arc::new(Turns::new(&settings.limits)),
                 limits: settings.limits.clone(),
                 sign_ins,
                 shutdown,
@@ -305,6 +372,11 @@ impl Application {
     /// This server's memory of sign-ins (tests ask whether it is remembering).
     pub fn sign_ins(&self) -> Arc<SignIns> {
         self.state.sign_ins.clone()
+    }
+
+    /// The turns GraphQL requests wait for (tests take them, as slow requests would).
+    pub fn turns(&self) -> Arc<Turns> {
+        self.state.turns.clone()
     }
 
     /// What tells this server to stop (tests stop a server without a signal).

@@ -82,6 +82,10 @@ struct BenchArgs {
     /// Measure only this query (repeat the flag for several; default: all three).
     #[arg(long = "query", value_enum)]
     queries: Vec<QueryName>,
+    /// GraphQL requests the server works on at once (`PYRAMID_REQUESTS_AT_ONCE`; default: the
+    /// server's default; 0 for no limit).
+    #[arg(long)]
+    requests_at_once: Option<usize>,
     /// Load the data (when the database holds no items), report what is there, and stop.
     #[arg(long)]
     load_only: bool,
@@ -95,6 +99,7 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+    startup::configure_sqlite();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -107,6 +112,9 @@ fn main() -> ExitCode {
     // request rate (its check still runs on every request, so its cost is measured).
     settings.limits.requests_per_minute = u32::MAX;
     settings.limits.writes_per_minute = u32::MAX;
+    if let Some(n) = cli.bench.requests_at_once {
+        settings.limits.requests_at_once = n;
+    }
     match runtime.block_on(run(&settings, cli.bench)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -6,6 +6,7 @@ mod changes;
 mod consultations;
 mod delivery;
 mod depth;
+pub mod documents;
 mod errors;
 mod feedback;
 pub mod ids;

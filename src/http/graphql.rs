@@ -53,6 +53,16 @@ impl Refusal {
         }
     }
 
+    fn busy() -> Self {
+        let error = AppError::Busy;
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: error.code(),
+            message: error.message(),
+            retry_after: Some(2),
+        }
+    }
+
     pub(super) fn method_not_allowed() -> Self {
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -118,6 +128,8 @@ async fn answer(
         query: request.query.clone(),
         variables: serde_json::to_value(&request.variables).unwrap_or_default(),
     };
+    // Signing in and answering wait their turn (`limits::Turns`); reading the body did not.
+    let _turn = state.turns.take().await.map_err(|_| Refusal::busy())?;
     let mut response = match caller(state, headers).await {
         Ok((actor, credential)) => {
             check_writes(state, &actor, &request.query)?;
@@ -140,32 +152,30 @@ async fn answer(
 }
 
 /// Runs one request on the schema without extensions, doing here, once, what the live
-/// schema's extensions do (see `graphql::build_http_schema`): parse once, refuse a document
+/// schema's extensions do (see `graphql::build_http_schema`): parse once (or not at all, for a
+/// query sent before: `graphql::documents`), refuse a document
 /// over the depth and alias limits, put the answer in query order, count it in the metrics.
 async fn execute(state: &AppState, mut request: async_graphql::Request) -> async_graphql::Response {
     let started = std::time::Instant::now();
     // A request that does not parse goes to the engine as it is, which explains why.
-    let document = request.parsed_query().ok().cloned();
-    let kind = document.as_ref().and_then(crate::metrics::operation_kind);
-    let refused = document
-        .as_ref()
-        .and_then(|d| crate::graphql::check_document(d).err());
-    let response = match refused {
+    let prepared = state.documents.prepare(&mut request);
+    let kind = prepared.as_ref().and_then(|p| p.kind);
+    let response = match prepared.as_ref().and_then(|p| p.refused.clone()) {
         Some(error) => async_graphql::Response::from_errors(vec![error]),
         None => {
             let operation = request.operation_name.clone();
             let mut response = state.schema.execute(request).await;
             // What a mutation changed, its caller's next request must see: wait until every
             // change it committed has been heard (`sign_ins.rs`).
-            if document.as_ref().is_some_and(|d| {
-                d.operations.iter().any(|(_, op)| {
-                    op.node.ty == async_graphql::parser::types::OperationType::Mutation
-                })
-            }) {
+            if prepared.as_ref().is_some_and(|p| p.has_mutation()) {
                 state.sign_ins.settle().await;
             }
-            if let Some(document) = &document {
-                crate::graphql::in_query_order(document, operation.as_deref(), &mut response.data);
+            if let Some(prepared) = &prepared {
+                crate::graphql::in_query_order(
+                    &prepared.document,
+                    operation.as_deref(),
+                    &mut response.data,
+                );
             }
             response
         }

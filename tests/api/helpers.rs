@@ -129,6 +129,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     statements: Arc<AtomicU64>,
     sign_ins: Arc<pyramid::sign_ins::SignIns>,
+    /// The server's turns for GraphQL requests (`limits::Turns`).
+    pub turns: Arc<pyramid::limits::Turns>,
     client: reqwest::Client,
     /// Kept so the database lives as long as the app.
     _database: TestDatabase,
@@ -207,12 +209,14 @@ impl TestApp {
         let db = app.db().clone();
         let statements = app.statement_counter();
         let sign_ins = app.sign_ins();
+        let turns = app.turns();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
             db,
             statements,
             sign_ins,
+            turns,
             client: reqwest::Client::new(),
             _database: database,
         }

@@ -286,6 +286,50 @@ async fn too_many_requests_from_one_client_are_told_when_to_come_back() {
 }
 
 #[tokio::test]
+async fn requests_past_those_at_once_wait_their_turn_and_are_told_when_the_server_is_busy() {
+    let app = TestApp::spawn_with(TestDatabase::create().await, |settings| {
+        settings.limits.requests_at_once = 2;
+        // A request waits five times this for its turn: 2 s.
+        settings.limits.database_timeout_ms = 400;
+    })
+    .await;
+    async fn ask(app: &TestApp) -> (u16, Option<String>, Value) {
+        let request = r#"{"query": "{ __typename }"}"#;
+        body_of(app.post_raw(request, Some("application/json"), None).await).await
+    }
+    // Both turns taken, as two slow requests would: a third waits, and is answered as soon as
+    // one of them ends.
+    let first = app.turns.take().await.unwrap();
+    let second = app.turns.take().await.unwrap();
+    let waiting = ask(&app);
+    tokio::pin!(waiting);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), &mut waiting)
+            .await
+            .is_err(),
+        "no turn is free, so the request waits"
+    );
+    drop(first);
+    let (status, _, body) = waiting.await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["__typename"], "QueryRoot");
+
+    // Both taken for longer than a request waits: it is told to come back, nothing done.
+    let _first = app.turns.take().await.unwrap();
+    let (status, retry_after, body) = ask(&app).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BUSY");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "Pyramid has more requests than it can answer just now, so nothing was done. Please try again in a few seconds."
+    );
+    assert_eq!(retry_after.as_deref(), Some("2"));
+    drop(second);
+    let (status, _, _) = ask(&app).await;
+    assert_eq!(status, 200, "a turn is free again");
+}
+
+#[tokio::test]
 async fn a_member_cannot_flood_the_pyramid_with_writes() {
     let app = TestApp::spawn_with(TestDatabase::create().await, |settings| {
         settings.limits.writes_per_minute = 4;
