@@ -3,10 +3,12 @@
 //! a twentieth of the server's CPU per dashboard request (BENCHMARKS.md). A document is parsed
 //! and checked against the depth and alias limits once, then each request takes a copy.
 //!
-//! Only queries whose text holds no string literal are kept: a mutation's or a search's
-//! inline text may be about a patient, and nothing about patients is kept beyond its request
-//! unless it has been redacted. Clients that send their values as variables, as GraphiQL and
-//! the key pages do, are the ones that repeat their text.
+//! Only queries whose text holds no string literal and no comment are kept: a mutation's or a
+//! search's inline text, or a note in a comment, may be about a patient, and nothing about
+//! patients is kept beyond its request unless it has been redacted. What is left of a kept
+//! query is names (of operations, fields, aliases, variables and fragments), numbers and
+//! enum values. Clients that send their values as variables, as GraphiQL and the key pages
+//! do, are the ones that repeat their text.
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
@@ -85,10 +87,11 @@ impl Documents {
     }
 }
 
-/// A query (no mutation, no subscription) whose text is short and holds no string literal.
+/// A query (no mutation, no subscription) whose text is short and holds no string literal
+/// and no comment.
 fn keepable(text: &str, prepared: &Prepared) -> bool {
     text.len() <= LONGEST
-        && !text.contains('"')
+        && !text.contains(['"', '#'])
         && prepared
             .document
             .operations
@@ -128,6 +131,7 @@ mod tests {
         for query in [
             r#"{ items(search: "Mrs Patel at Oak Lane") { edges { node { reference } } } }"#,
             r#"mutation { raiseItem(input: { body: """Mr Jones waited""" }) { reference } }"#,
+            "{ items(first: 5) { edges { node { reference } } } } # for Mrs Patel, Oak Lane",
             "mutation Raise($input: RaiseItemInput!) { raiseItem(input: $input) { reference } }",
             "subscription { itemsReachingMe { reference } }",
         ] {
