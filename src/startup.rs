@@ -170,10 +170,11 @@ fn stable_plans(
 /// statistics (which take a process-wide lock around every allocation). sqlx copies every value
 /// of every row it reads, so the SQLite dashboard allocates a few thousand times per request
 /// from several connection threads at once (BENCHMARKS.md). `sqlite3_config` must not run
-/// while another thread uses SQLite, so the binaries call this first thing in `main`, before
-/// the runtime starts; SQLite keeps its defaults where it is not called (the tests' harness).
+/// while another thread uses SQLite, so the binaries call this in `main` before the runtime
+/// (or anything else that could open a database) starts; SQLite keeps its defaults where it
+/// is not called (the tests' harness) and with `PYRAMID_SQLITE_DEFAULTS=1`.
 pub fn configure_sqlite() {
-    if std::env::var_os("PYRAMID_SQLITE_DEFAULTS").is_some() {
+    if std::env::var_os("PYRAMID_SQLITE_DEFAULTS").is_some_and(|v| v == "1") {
         return;
     }
     use libsqlite3_sys as ffi;
